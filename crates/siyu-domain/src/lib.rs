@@ -1,0 +1,17 @@
+//! siyu's domain: identifiers, money, roles and the value objects that are parsed at the edge.
+//!
+//! Nothing here performs IO. Time is passed in through [`Clock`] so rules stay testable.
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod staff;
+pub mod tenant;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::DomainError;
+pub use ids::{ApiKeyId, JobId, StaffId, TenantId};
+pub use money::Fen;
+pub use staff::{Login, Password, Role};
+pub use tenant::TenantName;

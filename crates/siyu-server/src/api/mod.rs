@@ -1,0 +1,51 @@
+//! The REST API under `/api/v1`, documented by the OpenAPI document at `/api/openapi.json`.
+//! Routes are registered through `utoipa-axum`, so the router and the document cannot drift.
+
+mod audit;
+mod keys;
+mod staff;
+mod tenant;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "siyu API", description = "Private-domain commerce for merchants selling through WeChat. Every request carries `Authorization: Bearer <api_key>`; errors are `{\"error\":{\"code\",\"message\"}}`."),
+    modifiers(&BearerAuth),
+    security(("api_key" = [])),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("api_key")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API router together with its OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(tenant::get_tenant, tenant::update_tenant))
+        .routes(routes!(staff::list_staff, staff::create_staff))
+        .routes(routes!(staff::get_staff, staff::disable_staff))
+        .routes(routes!(keys::list_keys, keys::create_key))
+        .routes(routes!(keys::revoke_key))
+        .routes(routes!(audit::list_audit))
+}

@@ -1,0 +1,156 @@
+//! Console text in Simplified Chinese (the default) and English.
+
+use std::collections::BTreeMap;
+
+/// A console language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 简体中文, the default.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `zh` or `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The code stored in cookies and on staff records.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `(key, 中文, English)` for every string the console shows.
+const MESSAGES: &[(&str, &str, &str)] = &[
+    ("app_name", "私域", "siyu"),
+    (
+        "tagline",
+        "微信私域电商平台",
+        "Private-domain commerce on WeChat",
+    ),
+    ("switch_lang", "English", "中文"),
+    ("nav_dashboard", "概览", "Dashboard"),
+    ("nav_staff", "员工", "Staff"),
+    ("nav_audit", "审计日志", "Audit log"),
+    ("nav_settings", "设置", "Settings"),
+    ("nav_platform", "平台商户", "Merchants"),
+    ("logout", "退出登录", "Sign out"),
+    ("login_title", "登录商户后台", "Sign in to the console"),
+    ("login", "账号", "Login"),
+    ("password", "密码", "Password"),
+    ("sign_in", "登录", "Sign in"),
+    ("login_failed", "账号或密码错误", "Wrong login or password"),
+    (
+        "login_throttled",
+        "尝试次数过多，请 15 分钟后再试",
+        "Too many attempts; try again in 15 minutes",
+    ),
+    ("dashboard_title", "概览", "Dashboard"),
+    ("welcome", "欢迎回来", "Welcome back"),
+    ("count_staff", "在职员工", "Active staff"),
+    ("count_keys", "有效 API 密钥", "Active API keys"),
+    ("count_audit", "近 7 天操作", "Actions in 7 days"),
+    ("count_jobs", "排队中的任务", "Queued jobs"),
+    (
+        "dashboard_next",
+        "接入公众号、创建渠道二维码后，粉丝与订单数据将显示在这里。",
+        "Fans and orders appear here once an Official Account and channel QR codes are connected.",
+    ),
+    ("staff_title", "员工", "Staff"),
+    ("role", "角色", "Role"),
+    ("role_owner", "店主", "Owner"),
+    ("role_operator", "运营", "Operator"),
+    ("role_clerk", "店员/导购", "Clerk"),
+    ("role_platform_admin", "平台管理员", "Platform admin"),
+    ("created_at", "创建时间", "Created"),
+    ("status", "状态", "Status"),
+    ("active", "正常", "Active"),
+    ("disabled", "已停用", "Disabled"),
+    ("disable", "停用", "Disable"),
+    ("add_staff", "添加员工", "Add staff"),
+    ("create", "创建", "Create"),
+    ("audit_title", "审计日志", "Audit log"),
+    ("time", "时间", "Time"),
+    ("actor", "操作者", "Actor"),
+    ("action", "操作", "Action"),
+    ("target", "对象", "Target"),
+    ("detail", "详情", "Detail"),
+    ("load_more", "加载更多", "Load more"),
+    ("no_entries", "暂无记录", "No entries yet"),
+    ("settings_title", "设置", "Settings"),
+    ("merchant_name", "商户名称", "Merchant name"),
+    ("save", "保存", "Save"),
+    ("saved", "已保存", "Saved"),
+    ("api_keys", "API 密钥", "API keys"),
+    ("label", "备注", "Label"),
+    ("prefix", "前缀", "Prefix"),
+    ("last_used", "最近使用", "Last used"),
+    ("revoke", "吊销", "Revoke"),
+    ("revoked", "已吊销", "Revoked"),
+    ("new_key", "新建密钥", "New key"),
+    (
+        "key_once",
+        "请立即复制保存，此密钥只显示这一次：",
+        "Copy it now; this key is shown only once:",
+    ),
+    ("tenant_id", "商户 ID", "Merchant ID"),
+    ("platform_title", "平台商户", "Merchants on this platform"),
+    ("add_merchant", "新增商户", "Add merchant"),
+    (
+        "merchant_created",
+        "商户已创建。其 API 密钥（只显示一次）：",
+        "Merchant created. Its API key (shown once):",
+    ),
+    ("staff_count", "员工数", "Staff"),
+    ("error_title", "出错了", "Something went wrong"),
+    ("back", "返回", "Back"),
+    (
+        "forbidden",
+        "您的角色无权执行此操作",
+        "Your role does not allow this",
+    ),
+    ("never", "从未", "Never"),
+];
+
+/// The console's messages in `lang`, keyed for templates (`{{ t.key }}`).
+pub fn messages(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    MESSAGES
+        .iter()
+        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let keys: std::collections::BTreeSet<_> = MESSAGES.iter().map(|m| m.0).collect();
+        assert_eq!(keys.len(), MESSAGES.len(), "duplicate message key");
+        for (k, zh, en) in MESSAGES {
+            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a translation");
+        }
+        assert_eq!(messages(Lang::Zh)["nav_staff"], "员工");
+        assert_eq!(messages(Lang::En)["nav_staff"], "Staff");
+    }
+}

@@ -1,0 +1,29 @@
+//! Housekeeping: expired sessions and old sign-in failures are deleted. Enqueued at most once
+//! per hour across all nodes (the hour is the dedupe key).
+
+use serde::{Deserialize, Serialize};
+
+use super::Job;
+use crate::state::AppState;
+
+/// Deletes expired console sessions and sign-in failures older than a day.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Maintenance {}
+
+impl Job for Maintenance {
+    const KIND: &'static str = "maintenance.purge";
+}
+
+pub(super) async fn run(state: AppState, _job: Maintenance) -> Result<(), String> {
+    let now = state.now();
+    let mut tx = state.store.begin().await.map_err(|e| e.to_string())?;
+    let sessions = siyu_store::sessions::purge_expired(&mut tx, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let failures = siyu_store::login_attempts::purge_before(&mut tx, now - 24 * 3_600_000)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    tracing::info!(sessions, failures, "maintenance purge done");
+    Ok(())
+}

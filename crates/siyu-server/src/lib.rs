@@ -1,0 +1,19 @@
+//! siyu's server: the REST API, the merchant console, and the background job runner, over
+//! the storage layer in `siyu-store`.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod console;
+pub mod crypto;
+pub mod error;
+pub mod extract;
+pub mod jobs;
+pub mod metrics;
+pub mod passwords;
+pub mod services;
+pub mod state;
+
+pub use app::{Application, BuildOptions};
+pub use config::Config;

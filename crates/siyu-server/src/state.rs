@@ -1,0 +1,33 @@
+//! The state every handler and job shares.
+
+use std::sync::Arc;
+
+use siyu_domain::Clock;
+use siyu_store::Store;
+
+use crate::config::Config;
+use crate::console::templates::Templates;
+use crate::crypto::Keys;
+
+/// Shared, cheaply cloned application state. Nothing in it decides correctness on its own:
+/// every fact lives in the database, so several nodes behave as one service.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Cookie-signing and encryption keys.
+    pub keys: Keys,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// Console templates.
+    pub templates: Arc<Templates>,
+}
+
+impl AppState {
+    /// Now, in Unix milliseconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,31 @@
+//! siyu's storage layer.
+//!
+//! One set of SQL statements serves both backends: SQLite (the embedded default, a file in WAL
+//! mode) and PostgreSQL (the scale-out backend, several stateless nodes on one database). The
+//! statements use `$n` placeholders, which both drivers accept; where the dialects differ
+//! (job claiming, id columns) the code says so. Each backend has its own `migrations/` folder.
+//!
+//! Database errors become [`StoreError`] here, at the boundary: a missing row is `NotFound`, a
+//! unique constraint is `Conflict`.
+
+mod db;
+mod error;
+mod migrate;
+
+pub mod api_keys;
+pub mod audit;
+pub mod jobs;
+pub mod login_attempts;
+pub mod sessions;
+pub mod staff;
+pub mod tenants;
+
+pub use db::{redact_url, Backend, Store, Tx};
+pub use error::StoreError;
+pub use migrate::SchemaStatus;
+
+/// Hex SHA-256 of a secret; API keys and session tokens are stored only in this form.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}

@@ -1,0 +1,100 @@
+//! `siyu`: the one binary. `serve`, `demo`, `migrate`, `admin …`, `bench …`.
+
+mod admin;
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use siyu_server::app::{open_store, shutdown_signal};
+use siyu_server::{Application, BuildOptions, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "siyu",
+    version,
+    about = "私域 — private-domain commerce for merchants who sell through WeChat"
+)]
+struct Cli {
+    /// A TOML configuration file; `SIYU_*` environment variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API, console, WeChat callbacks, jobs).
+    Serve {
+        /// Apply pending database migrations before starting.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Create a demo merchant with realistic data, start the server and print the login.
+    Demo,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administer tenants, staff and API keys from the server's shell.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Serve { migrate } => serve(config, migrate).await,
+        Command::Demo => demo::run(config).await,
+        Command::Migrate => {
+            let store = open_store(&config, true).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("database is up to date ({})", config.database_url);
+            Ok(())
+        }
+        Command::Admin { command } => admin::run(config, command).await,
+    }
+}
+
+async fn serve(config: Config, migrate: bool) -> Result<(), String> {
+    let app = Application::build(
+        config,
+        BuildOptions {
+            migrate,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tracing::info!(addr = %app.local_addr(), database = %app.state().config.database_url, "siyu is serving");
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
