@@ -99,6 +99,8 @@ impl Application {
     /// Opens the database, checks its schema, and binds the listener.
     pub async fn build(config: Config, opts: BuildOptions) -> Result<Application, BuildError> {
         let store = open_store(&config, opts.migrate).await?;
+        // Install the recorder before the first request so no count is lost.
+        crate::metrics::handle();
         let listener =
             TcpListener::bind(config.listen)
                 .await

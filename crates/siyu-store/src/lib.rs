@@ -19,6 +19,7 @@ pub mod login_attempts;
 pub mod sessions;
 pub mod staff;
 pub mod tenants;
+pub mod testing;
 
 pub use db::{redact_url, Backend, Store, Tx};
 pub use error::StoreError;
