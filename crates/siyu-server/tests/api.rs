@@ -20,11 +20,17 @@ story!(
 );
 
 async fn staff_count(app: &TestApp, key: &str) -> usize {
-    app.get("/api/v1/staff", key).await.1["items"].as_array().unwrap().len()
+    app.get("/api/v1/staff", key).await.1["items"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 async fn audit_count(app: &TestApp, key: &str) -> usize {
-    app.get("/api/v1/audit-log?limit=200", key).await.1["items"].as_array().unwrap().len()
+    app.get("/api/v1/audit-log?limit=200", key).await.1["items"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 async fn health_and_metrics(backend: Backend) {
@@ -35,11 +41,27 @@ async fn health_and_metrics(backend: Backend) {
     assert_eq!(r.status(), 200);
     let (_, key) = app.tenant("M").await;
     app.get("/api/v1/staff", &key).await;
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    for name in ["siyu_http_requests_total", "siyu_http_request_duration_seconds_bucket", "siyu_db_pool_connections", "siyu_jobs_queue_depth"] {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "siyu_http_requests_total",
+        "siyu_http_request_duration_seconds_bucket",
+        "siyu_db_pool_connections",
+        "siyu_jobs_queue_depth",
+    ] {
         assert!(text.contains(name), "{name} missing from /metrics:\n{text}");
     }
-    assert!(text.contains("route=\"/api/v1/staff\""), "requests are labelled by route template");
+    assert!(
+        text.contains("route=\"/api/v1/staff\""),
+        "requests are labelled by route template"
+    );
     app.stop().await;
 }
 
@@ -47,7 +69,12 @@ async fn staff_lifecycle_is_audited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("小满咖啡").await;
     let (s, body) = app
-        .call("POST", "/api/v1/staff", &key, Some(json!({"login": "Wang.Clerk", "role": "clerk", "password": "门店密码12345"})))
+        .call(
+            "POST",
+            "/api/v1/staff",
+            &key,
+            Some(json!({"login": "Wang.Clerk", "role": "clerk", "password": "门店密码12345"})),
+        )
         .await;
     assert_eq!(s, 201, "{body}");
     assert_eq!(body["login"], "wang.clerk");
@@ -59,24 +86,52 @@ async fn staff_lifecycle_is_audited(backend: Backend) {
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], id.as_str());
-    assert_eq!(items[0].as_object().unwrap().keys().filter(|k| ["id", "login", "role"].contains(&k.as_str())).count(), 3);
+    assert_eq!(
+        items[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| ["id", "login", "role"].contains(&k.as_str()))
+            .count(),
+        3
+    );
 
     let (s, one) = app.get(&format!("/api/v1/staff/{id}"), &key).await;
     assert_eq!((s, one["disabled"].as_bool()), (200, Some(false)));
-    let (s, _) = app.call("DELETE", &format!("/api/v1/staff/{id}"), &key, None).await;
+    let (s, _) = app
+        .call("DELETE", &format!("/api/v1/staff/{id}"), &key, None)
+        .await;
     assert_eq!(s, 204);
     let (_, one) = app.get(&format!("/api/v1/staff/{id}"), &key).await;
     assert_eq!(one["disabled"], true);
-    let (s, body) = app.call("DELETE", &format!("/api/v1/staff/{id}"), &key, None).await;
+    let (s, body) = app
+        .call("DELETE", &format!("/api/v1/staff/{id}"), &key, None)
+        .await;
     assert_eq!((s, code(&body)), (404, "not_found"), "already disabled");
 
     let (_, audit) = app.get("/api/v1/audit-log", &key).await;
-    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["staff.disable", "staff.create", "api_key.create", "tenant.create"]);
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "staff.disable",
+            "staff.create",
+            "api_key.create",
+            "tenant.create"
+        ]
+    );
     let first = &audit["items"][0];
     assert!(first["actor"].as_str().unwrap().starts_with("api_key:ak_"));
     assert_eq!(first["target"], id.as_str());
-    assert!(!audit.to_string().contains("门店密码"), "passwords never reach the audit log");
+    assert!(
+        !audit.to_string().contains("门店密码"),
+        "passwords never reach the audit log"
+    );
     assert!(tenant.starts_with("tn_"));
     app.stop().await;
 }
@@ -86,10 +141,22 @@ async fn tenant_read_and_rename(backend: Backend) {
     let (tenant, key) = app.tenant("Old name").await;
     let (s, t) = app.get("/api/v1/tenant", &key).await;
     assert_eq!((s, t["id"].as_str()), (200, Some(tenant.as_str())));
-    let (s, t) = app.call("PATCH", "/api/v1/tenant", &key, Some(json!({"name": "  山野茶铺  "}))).await;
+    let (s, t) = app
+        .call(
+            "PATCH",
+            "/api/v1/tenant",
+            &key,
+            Some(json!({"name": "  山野茶铺  "})),
+        )
+        .await;
     assert_eq!((s, t["name"].as_str()), (200, Some("山野茶铺")));
-    let (s, e) = app.call("PATCH", "/api/v1/tenant", &key, Some(json!({"name": ""}))).await;
-    assert_eq!((s, code(&e), e["error"]["field"].as_str()), (422, "validation_failed", Some("name")));
+    let (s, e) = app
+        .call("PATCH", "/api/v1/tenant", &key, Some(json!({"name": ""})))
+        .await;
+    assert_eq!(
+        (s, code(&e), e["error"]["field"].as_str()),
+        (422, "validation_failed", Some("name"))
+    );
     assert_eq!(app.get("/api/v1/tenant", &key).await.1["name"], "山野茶铺");
     app.stop().await;
 }
@@ -102,66 +169,166 @@ async fn keys_missing_bad_revoked_expired(backend: Backend) {
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();
     assert_eq!(code(&body), "unauthorized");
-    let r = app.http.get(app.url("/api/v1/staff")).header("authorization", format!("Basic {key}")).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/api/v1/staff"))
+        .header("authorization", format!("Basic {key}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let (s, body) = app.get("/api/v1/staff", "sy_not_a_real_key").await;
     assert_eq!((s, code(&body)), (401, "unauthorized"));
 
-    let (s, created) = app.call("POST", "/api/v1/api-keys", &key, Some(json!({"label": "收银"}))).await;
+    let (s, created) = app
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            &key,
+            Some(json!({"label": "收银"})),
+        )
+        .await;
     assert_eq!(s, 201);
     let second = created["api_key"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/api/v1/staff", &second).await.0, 200);
     let (_, keys) = app.get("/api/v1/api-keys", &key).await;
-    assert!(!keys.to_string().contains(&second), "the secret is shown only once");
-    let (s, _) = app.call("DELETE", &format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap()), &key, None).await;
+    assert!(
+        !keys.to_string().contains(&second),
+        "the secret is shown only once"
+    );
+    let (s, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap()),
+            &key,
+            None,
+        )
+        .await;
     assert_eq!(s, 204);
     let (s, body) = app.get("/api/v1/staff", &second).await;
     assert_eq!((s, code(&body)), (401, "unauthorized"));
-    assert!(body["error"]["message"].as_str().unwrap().contains("revoked"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
 
     let expires = app.state.now() + 60_000;
-    let (_, created) = app.call("POST", "/api/v1/api-keys", &key, Some(json!({"label": "temp", "expires_at": expires}))).await;
+    let (_, created) = app
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            &key,
+            Some(json!({"label": "temp", "expires_at": expires})),
+        )
+        .await;
     let temp = created["api_key"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/api/v1/staff", &temp).await.0, 200);
     app.clock.advance(60_000);
     let (s, body) = app.get("/api/v1/staff", &temp).await;
     assert_eq!(s, 401);
-    assert!(body["error"]["message"].as_str().unwrap().contains("expired"));
-    let (s, body) = app.call("POST", "/api/v1/api-keys", &key, Some(json!({"label": "past", "expires_at": 1}))).await;
-    assert_eq!((s, body["error"]["field"].as_str()), (422, Some("expires_at")));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+    let (s, body) = app
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            &key,
+            Some(json!({"label": "past", "expires_at": 1})),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["field"].as_str()),
+        (422, Some("expires_at"))
+    );
     app.stop().await;
 }
 
 async fn bad_input_is_refused_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, key) = app.tenant("B").await;
-    app.call("POST", "/api/v1/staff", &key, Some(json!({"login": "taken", "role": "clerk", "password": "password1"}))).await;
-    let (staff_before, audit_before) = (staff_count(&app, &key).await, audit_count(&app, &key).await);
+    app.call(
+        "POST",
+        "/api/v1/staff",
+        &key,
+        Some(json!({"login": "taken", "role": "clerk", "password": "password1"})),
+    )
+    .await;
+    let (staff_before, audit_before) =
+        (staff_count(&app, &key).await, audit_count(&app, &key).await);
 
     let raw = |body: &'static str, ct: &'static str| {
-        app.http.post(app.url("/api/v1/staff")).bearer_auth(&key).header("content-type", ct).body(body).send()
+        app.http
+            .post(app.url("/api/v1/staff"))
+            .bearer_auth(&key)
+            .header("content-type", ct)
+            .body(body)
+            .send()
     };
     let r = raw("{\"login\": ", "application/json").await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(code(&r.json::<Value>().await.unwrap()), "invalid_body");
-    let r = raw("{\"login\": 5, \"role\": \"clerk\", \"password\": \"password1\"}", "application/json").await.unwrap();
+    let r = raw(
+        "{\"login\": 5, \"role\": \"clerk\", \"password\": \"password1\"}",
+        "application/json",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 422);
     let body: Value = r.json().await.unwrap();
     assert_eq!(code(&body), "validation_failed");
-    assert!(body["error"]["message"].as_str().unwrap().contains("login"), "{body}");
-    let r = raw("login=x", "application/x-www-form-urlencoded").await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("login"),
+        "{body}"
+    );
+    let r = raw("login=x", "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 
     let cases = [
-        (json!({"login": "ok-name", "role": "boss", "password": "password1"}), 422, "validation_failed", Some("role")),
-        (json!({"login": "ok-name", "role": "platform_admin", "password": "password1"}), 422, "validation_failed", Some("role")),
-        (json!({"login": "a b", "role": "clerk", "password": "password1"}), 422, "validation_failed", Some("login")),
-        (json!({"login": "ok-name", "role": "clerk", "password": "short"}), 422, "validation_failed", Some("password")),
-        (json!({"login": "ok-name", "role": "clerk", "password": "password1", "extra": 1}), 422, "validation_failed", Some("body")),
-        (json!({"login": "TAKEN", "role": "clerk", "password": "password1"}), 409, "login_taken", None),
+        (
+            json!({"login": "ok-name", "role": "boss", "password": "password1"}),
+            422,
+            "validation_failed",
+            Some("role"),
+        ),
+        (
+            json!({"login": "ok-name", "role": "platform_admin", "password": "password1"}),
+            422,
+            "validation_failed",
+            Some("role"),
+        ),
+        (
+            json!({"login": "a b", "role": "clerk", "password": "password1"}),
+            422,
+            "validation_failed",
+            Some("login"),
+        ),
+        (
+            json!({"login": "ok-name", "role": "clerk", "password": "short"}),
+            422,
+            "validation_failed",
+            Some("password"),
+        ),
+        (
+            json!({"login": "ok-name", "role": "clerk", "password": "password1", "extra": 1}),
+            422,
+            "validation_failed",
+            Some("body"),
+        ),
+        (
+            json!({"login": "TAKEN", "role": "clerk", "password": "password1"}),
+            409,
+            "login_taken",
+            None,
+        ),
     ];
     for (body, status, want, field) in cases {
-        let (s, resp) = app.call("POST", "/api/v1/staff", &key, Some(body.clone())).await;
+        let (s, resp) = app
+            .call("POST", "/api/v1/staff", &key, Some(body.clone()))
+            .await;
         assert_eq!((s, code(&resp)), (status, want), "{body} → {resp}");
         assert_eq!(resp["error"]["field"].as_str(), field, "{body} → {resp}");
         assert!(!resp["error"]["message"].as_str().unwrap().is_empty());
@@ -198,7 +365,10 @@ async fn slow_clients_time_out(backend: Backend) {
     );
     s.write_all(head.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf)).await.expect("server answers").unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("server answers")
+        .unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("request_timeout"), "{text}");
@@ -213,35 +383,82 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, key_a) = app.tenant("Tenant A 甲").await;
     let (_, key_b) = app.tenant("Tenant B 乙").await;
-    let (_, staff_a) = app.call("POST", "/api/v1/staff", &key_a, Some(json!({"login": "a-owner", "role": "owner", "password": "password1"}))).await;
-    let (_, extra_key_a) = app.call("POST", "/api/v1/api-keys", &key_a, Some(json!({"label": "a-pos"}))).await;
+    let (_, staff_a) = app
+        .call(
+            "POST",
+            "/api/v1/staff",
+            &key_a,
+            Some(json!({"login": "a-owner", "role": "owner", "password": "password1"})),
+        )
+        .await;
+    let (_, extra_key_a) = app
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            &key_a,
+            Some(json!({"label": "a-pos"})),
+        )
+        .await;
     let resource = |path: &str| -> String {
         match path {
             p if p.starts_with("/api/v1/staff/") => staff_a["id"].as_str().unwrap().to_owned(),
-            p if p.starts_with("/api/v1/api-keys/") => extra_key_a["id"].as_str().unwrap().to_owned(),
+            p if p.starts_with("/api/v1/api-keys/") => {
+                extra_key_a["id"].as_str().unwrap().to_owned()
+            }
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
     let snapshot = || async {
-        (app.get("/api/v1/tenant", &key_a).await.1, app.get("/api/v1/staff", &key_a).await.1, app.get("/api/v1/api-keys", &key_a).await.1)
+        (
+            app.get("/api/v1/tenant", &key_a).await.1,
+            app.get("/api/v1/staff", &key_a).await.1,
+            app.get("/api/v1/api-keys", &key_a).await.1,
+        )
     };
     let before = snapshot().await;
-    let a_ids = [staff_a["id"].as_str().unwrap(), extra_key_a["id"].as_str().unwrap(), "Tenant A 甲", "a-owner"];
+    let a_ids = [
+        staff_a["id"].as_str().unwrap(),
+        extra_key_a["id"].as_str().unwrap(),
+        "Tenant A 甲",
+        "a-owner",
+    ];
 
-    let doc: Value = app.http.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut checked = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let body = op.get("requestBody").map(|_| json!({"name": "x", "label": "x", "login": "b-user", "role": "clerk", "password": "password1"}));
             if path.contains('{') {
                 let concrete = path.replace("{id}", &resource(path));
-                let (s, resp) = app.call(&method.to_uppercase(), &concrete, &key_b, body.filter(|_| false)).await;
-                assert_eq!((s, code(&resp)), (404, "not_found"), "{method} {path} with another tenant's key");
+                let (s, resp) = app
+                    .call(
+                        &method.to_uppercase(),
+                        &concrete,
+                        &key_b,
+                        body.filter(|_| false),
+                    )
+                    .await;
+                assert_eq!(
+                    (s, code(&resp)),
+                    (404, "not_found"),
+                    "{method} {path} with another tenant's key"
+                );
             } else if method == "get" {
                 let (s, resp) = app.call("GET", path, &key_b, None).await;
                 assert_eq!(s, 200, "{path}");
                 for id in a_ids {
-                    assert!(!resp.to_string().contains(id), "{path} leaks tenant A's {id}");
+                    assert!(
+                        !resp.to_string().contains(id),
+                        "{path} leaks tenant A's {id}"
+                    );
                 }
             }
             checked += 1;
@@ -256,15 +473,28 @@ async fn audit_log_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, key) = app.tenant("P").await;
     for i in 0..4 {
-        app.call("POST", "/api/v1/api-keys", &key, Some(json!({"label": format!("k{i}")}))).await;
+        app.call(
+            "POST",
+            "/api/v1/api-keys",
+            &key,
+            Some(json!({"label": format!("k{i}")})),
+        )
+        .await;
     }
     let (_, p1) = app.get("/api/v1/audit-log?limit=3", &key).await;
     assert_eq!(p1["items"].as_array().unwrap().len(), 3);
     let next = p1["next_before"].as_i64().unwrap();
-    let (_, p2) = app.get(&format!("/api/v1/audit-log?limit=3&before={next}"), &key).await;
+    let (_, p2) = app
+        .get(&format!("/api/v1/audit-log?limit=3&before={next}"), &key)
+        .await;
     assert_eq!(p2["items"].as_array().unwrap().len(), 3);
     assert!(p2["next_before"].is_i64());
-    let (_, p3) = app.get(&format!("/api/v1/audit-log?limit=3&before={}", p2["next_before"]), &key).await;
+    let (_, p3) = app
+        .get(
+            &format!("/api/v1/audit-log?limit=3&before={}", p2["next_before"]),
+            &key,
+        )
+        .await;
     assert!(p3["items"].as_array().unwrap().is_empty());
     assert!(p3["next_before"].is_null());
     app.stop().await;

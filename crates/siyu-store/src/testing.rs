@@ -17,14 +17,18 @@ pub struct TestDb {
 
 /// The PostgreSQL server tests use, without a database name.
 pub fn postgres_server_url() -> String {
-    let url = std::env::var("SIYU_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/".into());
+    let url = std::env::var("SIYU_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/".into());
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     format!("{base}/")
 }
 
 fn unique(prefix: &str) -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let n = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!("{prefix}_{}_{}", std::process::id(), n % 1_000_000_000_000)
 }
 
@@ -38,7 +42,11 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(unique("siyu_t"));
                 std::fs::create_dir_all(&dir).expect("create temp dir");
-                TestDb { url: format!("sqlite:{}", dir.join("siyu.db").display()), pg: None, dir: Some(dir) }
+                TestDb {
+                    url: format!("sqlite:{}", dir.join("siyu.db").display()),
+                    pg: None,
+                    dir: Some(dir),
+                }
             }
             Backend::Postgres => {
                 use sqlx::Connection;
@@ -48,9 +56,16 @@ impl TestDb {
                 let mut conn = sqlx::PgConnection::connect(&admin)
                     .await
                     .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for tests: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 let _ = conn.close().await;
-                TestDb { url: format!("{server}{name}"), pg: Some((admin, name)), dir: None }
+                TestDb {
+                    url: format!("{server}{name}"),
+                    pg: Some((admin, name)),
+                    dir: None,
+                }
             }
         }
     }
@@ -65,11 +80,19 @@ impl Drop for TestDb {
             // Drop runs inside the test's runtime; a separate thread with its own runtime
             // may block.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
                         let _ = c.close().await;
                     }
                 });

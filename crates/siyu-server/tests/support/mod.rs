@@ -58,7 +58,13 @@ impl TestApp {
     /// A server on a fresh database with extra settings.
     pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new(backend).await;
-        let mut app = Self::start(Start { url: &db.url, extra, registry: Registry::standard(), migrate: true }).await;
+        let mut app = Self::start(Start {
+            url: &db.url,
+            extra,
+            registry: Registry::standard(),
+            migrate: true,
+        })
+        .await;
         app.db = Some(db);
         app
     }
@@ -66,10 +72,18 @@ impl TestApp {
     /// A server on an existing database.
     pub async fn start(s: Start<'_>) -> TestApp {
         let clock = Arc::new(FixedClock::at(siyu_domain::SystemClock.now_ms()));
-        let worker = WorkerOptions { poll: std::time::Duration::from_millis(20), ..WorkerOptions::default() };
+        let worker = WorkerOptions {
+            poll: std::time::Duration::from_millis(20),
+            ..WorkerOptions::default()
+        };
         let app = Application::build(
             config(s.url, s.extra),
-            BuildOptions { migrate: s.migrate, registry: s.registry, clock: clock.clone(), worker },
+            BuildOptions {
+                migrate: s.migrate,
+                registry: s.registry,
+                clock: clock.clone(),
+                worker,
+            },
         )
         .await
         .expect("build app");
@@ -79,7 +93,15 @@ impl TestApp {
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
         }));
-        TestApp { base, state, clock, http: reqwest::Client::new(), db: None, stop: Some(tx), task: Some(task) }
+        TestApp {
+            base,
+            state,
+            clock,
+            http: reqwest::Client::new(),
+            db: None,
+            stop: Some(tx),
+            task: Some(task),
+        }
     }
 
     /// Stops the server gracefully and waits for it.
@@ -94,18 +116,35 @@ impl TestApp {
 
     /// A new tenant with its API key: `(tenant_id, api_key)`.
     pub async fn tenant(&self, name: &str) -> (String, String) {
-        let (t, k) = services::create_tenant(&self.state.store, name, &Actor::Cli, self.state.now()).await.unwrap();
+        let (t, k) =
+            services::create_tenant(&self.state.store, name, &Actor::Cli, self.state.now())
+                .await
+                .unwrap();
         (t.id.to_string(), k.secret)
     }
 
     /// A staff account created from the command line's side.
-    pub async fn staff(&self, tenant: Option<&str>, login: &str, role: &str, password: &str) -> String {
+    pub async fn staff(
+        &self,
+        tenant: Option<&str>,
+        login: &str,
+        role: &str,
+        password: &str,
+    ) -> String {
         let t = tenant.map(|t| siyu_domain::TenantId::parse(t).unwrap());
         let role = siyu_domain::Role::parse(role).unwrap();
-        services::create_staff(&self.state.store, t.as_ref(), login, role, password, &Actor::Cli, self.state.now())
-            .await
-            .unwrap()
-            .to_string()
+        services::create_staff(
+            &self.state.store,
+            t.as_ref(),
+            login,
+            role,
+            password,
+            &Actor::Cli,
+            self.state.now(),
+        )
+        .await
+        .unwrap()
+        .to_string()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -113,7 +152,13 @@ impl TestApp {
     }
 
     /// Sends a request with an API key and an optional JSON body; returns status and JSON.
-    pub async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(m, self.url(path)).bearer_auth(key);
         if let Some(b) = body {
@@ -122,7 +167,10 @@ impl TestApp {
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
