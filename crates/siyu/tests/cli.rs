@@ -1,0 +1,398 @@
+//! The `siyu` binary as an operator uses it.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use siyu_store::testing::TestDb;
+use siyu_store::Backend;
+
+const SECRET: &str = "cli-test-secret-0123456789abcdef0123456789";
+
+struct Env {
+    dir: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        let dir =
+            std::env::temp_dir().join(format!("siyu-cli-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let vars = vec![("SIYU_DATA_DIR".into(), dir.display().to_string())];
+        Env { dir, vars }
+    }
+
+    fn with(mut self, k: &str, v: &str) -> Env {
+        self.vars.push((k.into(), v.into()));
+        self
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_siyu"));
+        c.args(args)
+            .env_remove("SIYU_DATABASE_URL")
+            .env_remove("SIYU_LISTEN")
+            .env("RUST_LOG", "warn");
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cmd(args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        % 1_000_000_000
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_healthy(port: u16, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            if out.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("siyu exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("siyu did not become healthy on port {port}");
+}
+
+fn create_tenant(env: &Env, name: &str) -> (String, String) {
+    let out = env.run(
+        &["admin", "tenant", "create", "--name", name, "--json"],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), 2, "exactly tenant_id and api_key: {v}");
+    (
+        v["tenant_id"].as_str().unwrap().to_owned(),
+        v["api_key"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn tenant_and_staff_from_the_command_line() {
+    let env = Env::sqlite();
+    assert!(env.run(&["migrate"], None).status.success());
+    let (tenant, key) = create_tenant(&env, "小满咖啡");
+    assert!(tenant.starts_with("tn_") && key.starts_with("sy_"));
+
+    let out = env.run(
+        &[
+            "admin",
+            "staff",
+            "create",
+            "--tenant",
+            &tenant,
+            "--login",
+            "boss",
+            "--role",
+            "owner",
+            "--password-stdin",
+            "--json",
+        ],
+        Some("long-enough-pw\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["login"].as_str(), v["role"].as_str()),
+        (Some("boss"), Some("owner"))
+    );
+
+    let out = env.run(
+        &[
+            "admin",
+            "staff",
+            "create",
+            "--login",
+            "platform-root",
+            "--role",
+            "platform-admin",
+            "--password-stdin",
+        ],
+        Some("long-enough-pw"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let bad = [
+        (
+            vec!["--tenant", &tenant, "--login", "user-two", "--role", "boss"],
+            "--role",
+        ),
+        (
+            vec![
+                "--tenant",
+                "tn_nope",
+                "--login",
+                "user-three",
+                "--role",
+                "clerk",
+            ],
+            "no tenant",
+        ),
+        (
+            vec![
+                "--tenant",
+                "oops",
+                "--login",
+                "user-three",
+                "--role",
+                "clerk",
+            ],
+            "--tenant",
+        ),
+        (vec!["--login", "user-four", "--role", "clerk"], "tenant"),
+        (
+            vec!["--tenant", &tenant, "--login", "boss", "--role", "clerk"],
+            "already taken",
+        ),
+    ];
+    for (args, want) in bad {
+        let mut full = vec!["admin", "staff", "create"];
+        full.extend(args.iter().copied());
+        full.push("--password-stdin");
+        let out = env.run(&full, Some("long-enough-pw"));
+        assert!(!out.status.success(), "{full:?} should fail");
+        assert!(stderr(&out).contains(want), "{full:?}: {}", stderr(&out));
+    }
+    let out = env.run(
+        &[
+            "admin",
+            "staff",
+            "create",
+            "--tenant",
+            &tenant,
+            "--login",
+            "shorty",
+            "--role",
+            "clerk",
+            "--password-stdin",
+        ],
+        Some("short"),
+    );
+    assert!(stderr(&out).contains("password"), "{}", stderr(&out));
+
+    let out = env.run(&["admin", "tenant", "list", "--json"], None);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"][0]["staff"], 1);
+}
+
+#[test]
+fn invalid_configuration_names_the_key() {
+    let env = Env::sqlite().with("SIYU_LISTEN", "not-an-address");
+    let out = env.run(&["migrate"], None);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("SIYU_LISTEN") && err.contains("not-an-address"),
+        "{err}"
+    );
+
+    let env = Env::sqlite();
+    let file = env.dir.join("siyu.toml");
+    std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").unwrap();
+    let out = env.run(&["--config", file.to_str().unwrap(), "migrate"], None);
+    let err = stderr(&out);
+    assert!(
+        !out.status.success() && err.contains("siyu.toml") && err.contains("lisen"),
+        "{err}"
+    );
+
+    let env = Env::sqlite().with(
+        "SIYU_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    );
+    let err = stderr(&env.run(&["migrate"], None));
+    assert!(err.contains("SIYU_SECRET_KEY"), "{err}");
+}
+
+#[test]
+fn serve_refuses_an_unmigrated_database() {
+    let env = Env::sqlite().with("SIYU_LISTEN", "127.0.0.1:0");
+    let out = env.run(&["serve"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("siyu migrate"), "{}", stderr(&out));
+    let out = env.run(&["admin", "tenant", "list"], None);
+    assert!(stderr(&out).contains("not migrated"), "{}", stderr(&out));
+}
+
+/// SIGTERM while a request is still uploading: the request completes, its write is durable,
+/// and the process exits cleanly.
+fn graceful_shutdown(env: &Env) {
+    let (_, key) = create_tenant(env, "Shutdown");
+    let port = free_port();
+    let mut child = env
+        .cmd(&["serve"])
+        .env("SIYU_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut child);
+
+    let body = r#"{"login":"late-writer","role":"clerk","password":"password1"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST /api/v1/staff HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{first}",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(rest.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(
+        resp.starts_with("HTTP/1.1 201"),
+        "in-flight request completed: {resp}"
+    );
+
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit after SIGTERM");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer listening"
+    );
+
+    let out = env.run(&["admin", "tenant", "list", "--json"], None);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let staff: i64 = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "Shutdown")
+        .map(|t| t["staff"].as_i64().unwrap())
+        .sum();
+    assert_eq!(staff, 1, "the acknowledged write survived");
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_on_sqlite() {
+    let env = Env::sqlite();
+    assert!(env.run(&["migrate"], None).status.success());
+    graceful_shutdown(&env);
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::new(Backend::Postgres));
+    let env = Env::sqlite()
+        .with("SIYU_DATABASE_URL", &db.url)
+        .with("SIYU_SECRET_KEY", SECRET);
+    assert!(env.run(&["migrate"], None).status.success());
+    graceful_shutdown(&env);
+    drop(env);
+    rt.block_on(async move { drop(db) });
+}
+
+/// The console in a real browser: Debian's chromium driven by playwright-core.
+#[test]
+fn console_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script_dir = root.join("tests/browser");
+    assert!(
+        script_dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci --prefix tests/browser` (scripts/test.sh does) before the browser test"
+    );
+    let env = Env::sqlite();
+    assert!(env.run(&["migrate"], None).status.success());
+    let (tenant, _) = create_tenant(&env, "小满咖啡 Xiaoman");
+    let out = env.run(
+        &[
+            "admin",
+            "staff",
+            "create",
+            "--tenant",
+            &tenant,
+            "--login",
+            "xiaoman",
+            "--role",
+            "owner",
+            "--password-stdin",
+        ],
+        Some("browser-pass-123"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = free_port();
+    let mut child = env
+        .cmd(&["serve"])
+        .env("SIYU_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut child);
+    let out = Command::new("node")
+        .arg(script_dir.join("console.mjs"))
+        .env("SIYU_URL", format!("http://127.0.0.1:{port}"))
+        .env("SIYU_LOGIN", "xiaoman")
+        .env("SIYU_PASSWORD", "browser-pass-123")
+        .env("SIYU_TENANT", "小满咖啡 Xiaoman")
+        .env("SIYU_SCREENSHOTS", root.join("target/screenshots"))
+        .output()
+        .expect("node is installed");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        out.status.success(),
+        "browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(root.join("target/screenshots/dashboard-en.png").exists());
+}
