@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -197,9 +197,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(crate::console::router(state.clone()))
         .route("/", get(|| async { Redirect::to("/console") }))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::metrics::render))
         .route(
             "/api/openapi.json",
             get(move || {
@@ -236,20 +233,6 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ready"})),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            ApiError::Unavailable.into_response()
-        }
-    }
 }
 
 /// Abandons requests (including slow uploads) that take longer than the configured timeout.

@@ -3,6 +3,7 @@
 
 mod audit;
 mod keys;
+mod ops;
 mod staff;
 mod tenant;
 
@@ -48,4 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::list_keys, keys::create_key))
         .routes(routes!(keys::revoke_key))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
 }
