@@ -118,6 +118,12 @@ impl Store {
         Ok(())
     }
 
+    /// Runs one statement that returns nothing (administrative DDL such as `CREATE DATABASE`).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query(sql).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Connections open and idle in the pool, for `/metrics`.
     pub fn pool_stats(&self) -> (u32, usize) {
         on_pool!(self, p => (p.size(), p.num_idle()))

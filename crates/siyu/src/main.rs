@@ -1,6 +1,7 @@
 //! `siyu`: the one binary. `serve`, `demo`, `migrate`, `admin …`, `bench …`.
 
 mod admin;
+mod bench;
 mod demo;
 
 use std::path::PathBuf;
@@ -36,6 +37,11 @@ enum Command {
     Demo,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run a benchmark; the last line of output is JSON with its figures.
+    Bench {
+        #[command(subcommand)]
+        bench: bench::Bench,
+    },
     /// Administer tenants, staff and API keys from the server's shell.
     Admin {
         #[command(subcommand)]
@@ -69,6 +75,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Bench { bench } = cli.command {
+        return bench::run(bench).await;
+    }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     match cli.command {
         Command::Serve { migrate } => serve(config, migrate).await,
@@ -80,6 +89,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin { command } => admin::run(config, command).await,
+        Command::Bench { .. } => Ok(()),
     }
 }
 

@@ -1,0 +1,166 @@
+//! `siyu bench NAME`: measurements that compare against a baseline in the same run. Each
+//! bench ends its output with one line of JSON holding its figures.
+
+use std::time::Instant;
+
+use clap::Subcommand;
+use serde_json::json;
+use siyu_store::{jobs, Store};
+
+/// The benches.
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Job queue throughput: enqueue N jobs, drain them with K concurrent workers, on SQLite
+    /// (the baseline) and on PostgreSQL.
+    Jobs {
+        /// Jobs to enqueue.
+        #[arg(long, default_value_t = 20_000)]
+        jobs: u32,
+        /// Concurrent workers draining the queue.
+        #[arg(long, default_value_t = 4)]
+        workers: u32,
+    },
+}
+
+/// Runs a bench.
+pub async fn run(bench: Bench) -> Result<(), String> {
+    match bench {
+        Bench::Jobs { jobs, workers } => jobs_bench(jobs, workers).await,
+    }
+}
+
+struct Timing {
+    enqueue_ms: f64,
+    drain_ms: f64,
+}
+
+async fn measure(store: &Store, n: u32, workers: u32) -> Result<Timing, String> {
+    let e = |e: siyu_store::StoreError| e.to_string();
+    store.migrate().await.map_err(e)?;
+    let start = Instant::now();
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(1_000);
+        let mut tx = store.begin().await.map_err(e)?;
+        for i in 0..batch {
+            let job = jobs::NewJob {
+                tenant_id: None,
+                kind: "bench.noop",
+                payload: json!({ "i": left - i }),
+                dedupe_key: None,
+                run_at: 0,
+                max_attempts: 3,
+            };
+            jobs::enqueue(&mut tx, job, 0).await.map_err(e)?;
+        }
+        tx.commit().await.map_err(e)?;
+        left -= batch;
+    }
+    let enqueue_ms = start.elapsed().as_secs_f64() * 1e3;
+
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for w in 0..workers {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            let me = format!("bench-{w}");
+            let mut done = 0u32;
+            loop {
+                let claimed = jobs::claim(&store, &me, 1, 600_000, 16).await?;
+                if claimed.is_empty() {
+                    return Ok::<u32, siyu_store::StoreError>(done);
+                }
+                for j in claimed {
+                    jobs::complete(&store, &j.id, &me, 2).await?;
+                    done += 1;
+                }
+            }
+        }));
+    }
+    let mut total = 0;
+    for h in handles {
+        total += h.await.map_err(|e| e.to_string())?.map_err(e)?;
+    }
+    if total != n {
+        return Err(format!("drained {total} jobs, expected {n}"));
+    }
+    Ok(Timing {
+        enqueue_ms,
+        drain_ms: start.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+async fn jobs_bench(n: u32, workers: u32) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("siyu-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let sqlite = Store::connect(
+        &format!("sqlite:{}", dir.join("bench.db").display()),
+        workers + 1,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let s = measure(&sqlite, n, workers).await;
+    sqlite.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = s?;
+    println!(
+        "sqlite:   enqueue {:>9.1} ms   drain {:>9.1} ms",
+        s.enqueue_ms, s.drain_ms
+    );
+
+    let server = std::env::var("SIYU_BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("siyu_bench_{}", std::process::id());
+    let base = server
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(server.clone());
+    if !server.starts_with("postgres") {
+        return Err("SIYU_BENCH_POSTGRES_URL must be a postgres:// URL".into());
+    }
+    let admin = Store::connect(&server, 1)
+        .await
+        .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?;
+    admin
+        .execute_raw(&format!("CREATE DATABASE {name}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let pg = Store::connect(&format!("{base}/{name}"), workers + 1)
+        .await
+        .map_err(|e| e.to_string());
+    let p = match pg {
+        Ok(pg) => {
+            let r = measure(&pg, n, workers).await;
+            pg.close().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    admin
+        .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .map_err(|e| e.to_string())?;
+    admin.close().await;
+    let p = p?;
+    println!(
+        "postgres: enqueue {:>9.1} ms   drain {:>9.1} ms",
+        p.enqueue_ms, p.drain_ms
+    );
+    let per_sec = |ms: f64| (f64::from(n) / (ms / 1e3)).round();
+    println!(
+        "{}",
+        json!({
+            "bench": "jobs", "jobs": n, "workers": workers,
+            "sqlite_enqueue_ms": round(s.enqueue_ms), "sqlite_drain_ms": round(s.drain_ms),
+            "sqlite_jobs_per_sec": per_sec(s.drain_ms),
+            "postgres_enqueue_ms": round(p.enqueue_ms), "postgres_drain_ms": round(p.drain_ms),
+            "postgres_jobs_per_sec": per_sec(p.drain_ms),
+            "postgres_vs_sqlite_drain_ratio": round(s.drain_ms / p.drain_ms),
+        })
+    );
+    Ok(())
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
