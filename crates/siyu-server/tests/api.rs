@@ -1,4 +1,5 @@
 //! The REST API through the real router and a real socket, on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 mod support;
 

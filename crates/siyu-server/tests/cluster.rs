@@ -1,4 +1,5 @@
 //! Several siyu nodes on one database behave as one service: writes, sessions and jobs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! The console through a cookie-keeping HTTP client: sign-in, CSRF, throttling, roles,
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! language, on both backends.
 
 mod support;

@@ -1,4 +1,5 @@
 //! The OpenAPI document is snapshot-tested so every API change is visible in review.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! The storage story, told once and run against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 use std::collections::HashSet;
 

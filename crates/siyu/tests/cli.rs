@@ -1,4 +1,5 @@
 //! The `siyu` binary as an operator uses it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
