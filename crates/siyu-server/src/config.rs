@@ -287,9 +287,15 @@ fn read_file(path: &Path) -> Result<Layer, ConfigError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| err(&name, format!("cannot read the file: {e}")))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| err(&name, e.message().to_owned()))?;
+    let at = |e: &toml::de::Error| match e.span() {
+        Some(span) => format!(
+            "{name} line {}",
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        ),
+        None => name.clone(),
+    };
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e: toml::de::Error| err(at(&e), e.message().to_owned()))?;
     let mut flat = toml::Table::new();
     for (k, v) in table {
         let s = match v.clone().try_into::<Scalar>() {
@@ -307,7 +313,17 @@ fn read_file(path: &Path) -> Result<Layer, ConfigError> {
     }
     toml::Value::Table(flat)
         .try_into()
-        .map_err(|e: toml::de::Error| err(&name, e.message().to_owned()))
+        .map_err(|e: toml::de::Error| {
+            // Point at the line of the offending key when serde names it.
+            let line = e
+                .message()
+                .split('`')
+                .nth(1)
+                .and_then(|key| text.lines().position(|l| l.trim_start().starts_with(key)))
+                .map(|i| format!("{name} line {}", i + 1))
+                .unwrap_or_else(|| name.clone());
+            err(line, e.message().to_owned())
+        })
 }
 
 /// The embedded default's secret: generated once and kept in `data_dir/secret.key` (mode 0600).
@@ -395,9 +411,13 @@ mod tests {
         assert_eq!(e.key, "SIYU_LISTEN");
         assert!(e.to_string().contains("'nope'"), "{e}");
 
-        std::fs::write(&f, "listne = \"x\"\n").unwrap();
+        std::fs::write(&f, "# siyu\nlistne = \"x\"\n").unwrap();
         let e = load(&[], Some(&f)).unwrap_err();
         assert!(e.to_string().contains("listne"), "{e}");
+        assert!(e.key.ends_with("siyu.toml line 2"), "{e}");
+        std::fs::write(&f, "listen = \n").unwrap();
+        let e = load(&[], Some(&f)).unwrap_err();
+        assert!(e.key.ends_with("line 1"), "{e}");
 
         std::fs::write(
             &f,
