@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(crate::console::router(state.clone()))
+        .merge(crate::wechat::router())
         .route("/", get(|| async { Redirect::to("/console") }))
         .route(
             "/api/openapi.json",

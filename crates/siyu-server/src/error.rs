@@ -53,6 +53,9 @@ pub enum ApiError {
     /// The database is unreachable.
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// A WeChat callback that is not authentic or not well-formed; nothing was stored.
+    #[error("{0}")]
+    WechatRejected(WechatRejection),
     /// A bug or an unexpected failure; details are logged, not returned.
     #[error("internal error")]
     Internal,
@@ -73,6 +76,11 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::WechatRejected(r) => match r {
+                WechatRejection::Malformed => StatusCode::BAD_REQUEST,
+                WechatRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNAUTHORIZED,
+            },
         }
     }
 
@@ -91,6 +99,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "too_many_requests",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal => "internal",
+            ApiError::WechatRejected(r) => r.code(),
         }
     }
 
@@ -134,6 +143,52 @@ impl From<StoreError> for ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         ApiError::invalid(e.field, e.message)
+    }
+}
+
+/// Why a WeChat callback was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WechatRejection {
+    /// `signature` or `msg_signature` does not match the account's Token.
+    Signature,
+    /// `timestamp` is too far from now (a replay).
+    Timestamp,
+    /// The encrypted message names another AppID.
+    AppId,
+    /// Plaintext to a safe-mode account, or ciphertext to a plain-mode one.
+    Mode,
+    /// The XML or ciphertext is malformed.
+    Malformed,
+    /// The body exceeds the size limit.
+    TooLarge,
+}
+
+impl WechatRejection {
+    /// The stable error code, also the `reason` label in `/metrics`.
+    pub fn code(self) -> &'static str {
+        match self {
+            WechatRejection::Signature => "wechat_bad_signature",
+            WechatRejection::Timestamp => "wechat_stale_timestamp",
+            WechatRejection::AppId => "wechat_wrong_appid",
+            WechatRejection::Mode => "wechat_wrong_mode",
+            WechatRejection::Malformed => "wechat_malformed",
+            WechatRejection::TooLarge => "wechat_too_large",
+        }
+    }
+}
+
+impl std::fmt::Display for WechatRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WechatRejection::Signature => {
+                "the WeChat signature does not match this account's Token"
+            }
+            WechatRejection::Timestamp => "the WeChat timestamp is outside the allowed window",
+            WechatRejection::AppId => "the message was encrypted for another AppID",
+            WechatRejection::Mode => "the message's encryption does not match the account's mode",
+            WechatRejection::Malformed => "the WeChat message is malformed",
+            WechatRejection::TooLarge => "the WeChat message is too large",
+        })
     }
 }
 
@@ -205,6 +260,36 @@ mod tests {
             (ApiError::RateLimited("x"), 429, "too_many_requests"),
             (ApiError::Unavailable, 503, "unavailable"),
             (ApiError::Internal, 500, "internal"),
+            (
+                ApiError::WechatRejected(WechatRejection::Signature),
+                401,
+                "wechat_bad_signature",
+            ),
+            (
+                ApiError::WechatRejected(WechatRejection::Timestamp),
+                401,
+                "wechat_stale_timestamp",
+            ),
+            (
+                ApiError::WechatRejected(WechatRejection::AppId),
+                401,
+                "wechat_wrong_appid",
+            ),
+            (
+                ApiError::WechatRejected(WechatRejection::Mode),
+                401,
+                "wechat_wrong_mode",
+            ),
+            (
+                ApiError::WechatRejected(WechatRejection::Malformed),
+                400,
+                "wechat_malformed",
+            ),
+            (
+                ApiError::WechatRejected(WechatRejection::TooLarge),
+                413,
+                "wechat_too_large",
+            ),
         ];
         for (e, status, code) in cases {
             assert_eq!(e.status().as_u16(), status, "{e:?}");

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod passwords;
 pub mod services;
 pub mod state;
+pub mod wechat;
 
 pub use app::{Application, BuildOptions};
 pub use config::Config;

@@ -400,12 +400,41 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             Some(json!({"label": "a-pos"})),
         )
         .await;
+    let (_, account_a) = app
+        .call("POST", "/api/v1/wechat/accounts", &key_a, Some(json!({"app_id": "wx00000000000000aa", "app_secret": "0123456789abcdef0123456789abcdef", "token": "tokenA", "mode": "plain"})))
+        .await;
+    let tenant_a = siyu_domain::TenantId::parse(
+        app.get("/api/v1/tenant", &key_a).await.1["id"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut tx = app.state.store.begin().await.unwrap();
+    let (customer_a, _) = siyu_store::customers::ensure(
+        &mut tx,
+        &tenant_a,
+        "cu_isolation0000000000",
+        &siyu_store::customers::IdentityRef {
+            kind: "openid",
+            value: "o_fan_of_a",
+            scope: None,
+            source: "test",
+        },
+        1,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     let resource = |path: &str| -> String {
         match path {
             p if p.starts_with("/api/v1/staff/") => staff_a["id"].as_str().unwrap().to_owned(),
             p if p.starts_with("/api/v1/api-keys/") => {
                 extra_key_a["id"].as_str().unwrap().to_owned()
             }
+            p if p.starts_with("/api/v1/wechat/accounts/") => {
+                account_a["id"].as_str().unwrap().to_owned()
+            }
+            p if p.starts_with("/api/v1/customers/") => customer_a.clone(),
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
@@ -414,6 +443,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             app.get("/api/v1/tenant", &key_a).await.1,
             app.get("/api/v1/staff", &key_a).await.1,
             app.get("/api/v1/api-keys", &key_a).await.1,
+            app.get("/api/v1/wechat/accounts", &key_a).await.1,
+            app.get("/api/v1/customers", &key_a).await.1,
         )
     };
     let before = snapshot().await;
@@ -422,6 +453,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         extra_key_a["id"].as_str().unwrap(),
         "Tenant A 甲",
         "a-owner",
+        account_a["id"].as_str().unwrap(),
+        &customer_a,
     ];
 
     let doc: Value = app
@@ -465,7 +498,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             checked += 1;
         }
     }
-    assert!(checked >= 9, "every operation was visited ({checked})");
+    assert!(checked >= 15, "every operation was visited ({checked})");
     assert_eq!(snapshot().await, before, "tenant A is unchanged");
     app.stop().await;
 }

@@ -14,12 +14,15 @@ mod migrate;
 
 pub mod api_keys;
 pub mod audit;
+pub mod customers;
+pub mod inbound;
 pub mod jobs;
 pub mod login_attempts;
 pub mod sessions;
 pub mod staff;
 pub mod tenants;
 pub mod testing;
+pub mod wechat_accounts;
 
 pub use db::{redact_url, Backend, Store, Tx};
 pub use error::StoreError;

@@ -2,10 +2,12 @@
 //! Routes are registered through `utoipa-axum`, so the router and the document cannot drift.
 
 mod audit;
+mod customers;
 mod keys;
 mod ops;
 mod staff;
 mod tenant;
+mod wechat;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -49,6 +51,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::list_keys, keys::create_key))
         .routes(routes!(keys::revoke_key))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(wechat::create_account, wechat::list_accounts))
+        .routes(routes!(wechat::get_account))
+        .routes(routes!(customers::list_customers))
+        .routes(routes!(customers::get_customer))
+        .routes(routes!(customers::customer_messages))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

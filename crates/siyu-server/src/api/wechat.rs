@@ -1,0 +1,93 @@
+//! `/api/v1/wechat/accounts`: the tenant's Official Accounts.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::wechat::accounts::{self, NewAccount};
+
+/// An Official Account as the API shows it (never its secrets).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    /// Account id (`wa_…`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// AppID.
+    pub app_id: String,
+    /// `plain`, `compatible` or `safe`.
+    pub mode: String,
+    /// The path to enter as the server URL in WeChat's admin (prefix it with this deployment's public URL).
+    pub callback_path: String,
+    /// Sent when a fan follows.
+    pub welcome_text: Option<String>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+}
+
+impl From<siyu_store::wechat_accounts::Account> for AccountView {
+    fn from(a: siyu_store::wechat_accounts::Account) -> Self {
+        AccountView {
+            callback_path: accounts::callback_path(&a),
+            id: a.id,
+            name: a.name,
+            app_id: a.app_id,
+            mode: a.mode,
+            welcome_text: a.welcome_text,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A list of accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountList {
+    /// Oldest first.
+    pub items: Vec<AccountView>,
+}
+
+/// Connects an Official Account.
+#[utoipa::path(post, path = "/api/v1/wechat/accounts", tag = "wechat", request_body = NewAccount,
+    responses((status = 201, body = AccountView), (status = 401, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "app_id_taken"), (status = 422, body = ErrorBody)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<NewAccount>,
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
+    let a = accounts::create(&state, &caller.tenant_id, body, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+/// The tenant's Official Accounts.
+#[utoipa::path(get, path = "/api/v1/wechat/accounts", tag = "wechat",
+    responses((status = 200, body = AccountList), (status = 401, body = ErrorBody)))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<AccountList>, ApiError> {
+    let items = siyu_store::wechat_accounts::list(&state.store, &caller.tenant_id).await?;
+    Ok(Json(AccountList {
+        items: items.into_iter().map(AccountView::from).collect(),
+    }))
+}
+
+/// One Official Account.
+#[utoipa::path(get, path = "/api/v1/wechat/accounts/{id}", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    Ok(Json(
+        siyu_store::wechat_accounts::get(&state.store, &caller.tenant_id, &id)
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,173 @@
+//! What a callback does to siyu's state: the fan's profile, the follow history, the
+//! conversation, and the reply. All of it commits in one transaction keyed by the delivery's
+//! dedupe key, so a retry (to any node) repeats the first reply and nothing else.
+
+use siyu_domain::TenantId;
+use siyu_store::inbound::{self, NewInbound};
+use siyu_store::wechat_accounts::Account;
+use siyu_store::{customers, StoreError};
+use siyu_wechat::{Event, Inbound, Message, MessageKind, PassiveReply, Reply, XmlLimits};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Events WeChat sends about the account's own jobs, not from a fan.
+fn is_job_report(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::TemplateSendJobFinish { .. }
+            | Event::MassSendJobFinish(_)
+            | Event::PublishJobFinish { .. }
+    )
+}
+
+/// The text worth showing in the conversation.
+fn content(m: &Message) -> Option<String> {
+    match &m.kind {
+        MessageKind::Text { content } => Some(content.clone()),
+        MessageKind::Voice { recognition, .. } => recognition.clone(),
+        MessageKind::Link { title, url, .. } => Some(format!("{title} {url}")),
+        MessageKind::Location { label, .. } => Some(label.clone()),
+        MessageKind::Image { pic_url, .. } => Some(pic_url.clone()),
+        _ => None,
+    }
+}
+
+fn stored_reply(xml: Option<String>) -> PassiveReply {
+    match xml.and_then(|x| Reply::parse(x.as_bytes(), &XmlLimits::default()).ok()) {
+        Some(r) => PassiveReply::Reply(r),
+        None => PassiveReply::Success,
+    }
+}
+
+/// Records the callback once and returns the reply to give.
+pub(super) async fn apply(
+    state: &AppState,
+    a: &Account,
+    inbound: &Inbound,
+) -> Result<PassiveReply, ApiError> {
+    let m = &inbound.message;
+    let key = m.dedupe_key();
+    if let Some(earlier) = inbound::earlier_reply(&state.store, &a.id, &key).await? {
+        metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
+        return Ok(stored_reply(earlier));
+    }
+    let tenant = TenantId::parse(&a.tenant_id).map_err(|_| ApiError::Internal)?;
+    let now = state.now();
+    let at = m.header.create_time.saturating_mul(1000);
+    let openid = m.header.from_user_name.as_str();
+    let event = m.event();
+    let mut tx = state.store.begin().await?;
+
+    let customer = match event {
+        Some(e) if is_job_report(e) => None,
+        _ => {
+            let new_id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
+            let (id, _) = customers::ensure(
+                &mut tx,
+                &tenant,
+                &new_id,
+                &customers::IdentityRef {
+                    kind: "openid",
+                    value: openid,
+                    scope: Some(&a.app_id),
+                    source: "wechat.callback",
+                },
+                now,
+            )
+            .await?;
+            Some(id)
+        }
+    };
+    let content = content(m);
+    let record = NewInbound {
+        tenant_id: &tenant,
+        account_id: &a.id,
+        customer_id: customer.as_deref(),
+        dedupe_key: &key,
+        openid,
+        msg_type: &m.header.msg_type,
+        event: m.field("Event"),
+        event_key: m.field("EventKey"),
+        content: content.as_deref(),
+        xml: &inbound.xml,
+        created_at: at,
+    };
+    let Some(row) = inbound::insert(&mut tx, &record, now).await? else {
+        // Another node recorded this delivery while we were working: answer as it did.
+        drop(tx);
+        metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
+        let earlier = inbound::earlier_reply(&state.store, &a.id, &key)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        return Ok(stored_reply(earlier));
+    };
+
+    let mut reply = PassiveReply::Success;
+    if let Some(c) = &customer {
+        match event {
+            Some(Event::Subscribe { scene, .. }) => {
+                customers::record_follow(
+                    &mut tx,
+                    &tenant,
+                    c,
+                    &a.id,
+                    true,
+                    scene.as_deref(),
+                    "wechat.callback",
+                    at,
+                    now,
+                )
+                .await?;
+                customers::touch(&mut tx, c, at, now).await?;
+                if let Some(w) = &a.welcome_text {
+                    reply = PassiveReply::Reply(Reply::text(m, now / 1000, w.clone()));
+                }
+            }
+            Some(Event::Unsubscribe) => {
+                customers::record_follow(
+                    &mut tx,
+                    &tenant,
+                    c,
+                    &a.id,
+                    false,
+                    None,
+                    "wechat.callback",
+                    at,
+                    now,
+                )
+                .await?;
+            }
+            Some(Event::Scan { scene, .. }) => {
+                customers::record_scan(&mut tx, c, scene, now).await?;
+                customers::touch(&mut tx, c, at, now).await?;
+            }
+            Some(Event::Location {
+                latitude,
+                longitude,
+                ..
+            }) => {
+                customers::record_location(&mut tx, c, *latitude, *longitude, at).await?;
+            }
+            _ => {
+                if let MessageKind::Location {
+                    latitude,
+                    longitude,
+                    ..
+                } = &m.kind
+                {
+                    customers::record_location(&mut tx, c, *latitude, *longitude, at).await?;
+                }
+                customers::touch(&mut tx, c, at, now).await?;
+            }
+        }
+    }
+    let reply_xml = match &reply {
+        PassiveReply::Reply(r) => Some(r.to_xml().map_err(|_| ApiError::Internal)?),
+        PassiveReply::Success => None,
+    };
+    inbound::set_reply(&mut tx, row, reply_xml.as_deref()).await?;
+    tx.commit().await?;
+    metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "recorded").increment(1);
+    Ok(reply)
+}
