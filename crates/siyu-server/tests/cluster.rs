@@ -236,3 +236,53 @@ async fn jobs_survive_a_restart(backend: Backend) {
 }
 
 story!(jobs_survive_a_restart);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wechat_retry_to_the_other_node_is_processed_once() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let runs = Runs::default();
+    let a = TestApp::start(Start {
+        url: &db.url,
+        extra: &[],
+        registry: registry(&runs, "a"),
+        migrate: true,
+    })
+    .await;
+    let b = TestApp::start(Start {
+        url: &db.url,
+        extra: &[],
+        registry: registry(&runs, "b"),
+        migrate: false,
+    })
+    .await;
+    let (_, key) = a.tenant("两个节点").await;
+    let (s, acct) = a
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(json!({"app_id": "wx00000000000000bb", "app_secret": "0123456789abcdef0123456789abcdef", "token": "clusterToken", "mode": "plain", "welcome_text": "欢迎"})))
+        .await;
+    assert_eq!(s, 201);
+    let account = acct["id"].as_str().unwrap();
+    let t = a.state.now() / 1000;
+    for i in 0..10 {
+        let xml = format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>o_fan_{i}</FromUserName><CreateTime>{t}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_table-{i}</EventKey></xml>");
+        let (ra, rb) = tokio::join!(
+            support::wechat_post_plain(&a, account, "clusterToken", &xml),
+            support::wechat_post_plain(&b, account, "clusterToken", &xml)
+        );
+        assert_eq!((ra.0, rb.0), (200, 200));
+        assert_eq!(ra.1, rb.1, "both deliveries get the same reply");
+        assert!(ra.1.contains("欢迎"));
+    }
+    assert_eq!(
+        siyu_store::inbound::count_for_account(&a.state.store, account)
+            .await
+            .unwrap(),
+        10,
+        "each event recorded once"
+    );
+    let (_, customers) = b.get("/api/v1/customers?limit=100", &key).await;
+    let items = customers["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10, "one profile per fan");
+    assert!(items.iter().all(|c| c["following"] == true));
+    a.stop().await;
+    b.stop().await;
+}

@@ -191,3 +191,25 @@ macro_rules! story {
 pub fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("<no error code>")
 }
+
+/// POSTs a plaintext callback for a plain-mode account, signed with `token` as WeChat does.
+pub async fn wechat_post_plain(
+    app: &TestApp,
+    account: &str,
+    token: &str,
+    xml: &str,
+) -> (u16, String) {
+    let ts = (app.state.now() / 1000).to_string();
+    let sig = siyu_wechat::signature::url_signature(token, &ts, "99");
+    let url = app.url(&format!(
+        "/wechat/{account}?signature={sig}&timestamp={ts}&nonce=99"
+    ));
+    let r = app
+        .http
+        .post(url)
+        .body(xml.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
