@@ -108,6 +108,11 @@ impl Application {
                     addr: config.listen,
                     source,
                 })?;
+        let mut config = config;
+        // With port 0 the OS picks the port; printed links must show the real one.
+        if let Ok(addr) = listener.local_addr() {
+            config.listen = addr;
+        }
         let state = AppState {
             store,
             keys: Keys::from_secret(&config.secret_key),

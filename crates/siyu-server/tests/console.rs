@@ -117,7 +117,65 @@ story!(
     roles_limit_pages,
     owner_manages_staff_and_keys,
     platform_admin_sees_all_merchants,
+    owner_connects_an_account_and_reads_a_conversation,
 );
+
+async fn owner_connects_an_account_and_reads_a_conversation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("公众号").await;
+    app.staff(Some(&tenant), "owner6", "owner", "correct-horse")
+        .await;
+    let mut b = Browser::new(&app);
+    b.login("owner6", "correct-horse").await;
+    let p = b.get("/console/wechat").await;
+    assert!(p.html.contains("尚未接入公众号"));
+    let form = [
+        ("name", "小满服务号"),
+        ("app_id", "wx00000000000000cc"),
+        ("app_secret", "0123456789abcdef0123456789abcdef"),
+        ("token", "consoleToken"),
+        ("encoding_aes_key", ""),
+        ("mode", "plain"),
+        ("welcome_text", "欢迎！"),
+    ];
+    let mut bad = form;
+    bad[1] = ("app_id", "not-an-appid");
+    let p = b.post("/console/wechat", &bad).await;
+    assert_eq!(p.status, 422);
+    assert!(p.html.contains("app_id"));
+    assert_eq!(b.post("/console/wechat", &form).await.status, 303);
+    let p = b.get("/console/wechat").await;
+    let accounts = app.get("/api/v1/wechat/accounts", &key).await.1;
+    let account = accounts["items"][0]["id"].as_str().unwrap().to_owned();
+    let html = p.html.replace("&#x2f;", "/");
+    assert!(
+        html.contains(&format!("{}/wechat/{account}", app.base)),
+        "the callback URL to paste into WeChat: {html}"
+    );
+
+    let t = app.state.now() / 1000;
+    let xml = format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>o_console_fan</FromUserName><CreateTime>{t}</CreateTime><MsgType>text</MsgType><Content>会员卡怎么办理？</Content><MsgId>77</MsgId></xml>");
+    assert_eq!(
+        support::wechat_post_plain(&app, &account, "consoleToken", &xml)
+            .await
+            .0,
+        200
+    );
+    let p = b.get("/console/fans").await;
+    assert!(p.html.contains("客户总数 1"), "{}", p.html);
+    let customer = app
+        .get("/api/v1/customers?identity=openid:o_console_fan", &key)
+        .await
+        .1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = b.get(&format!("/console/fans/{customer}")).await;
+    assert_eq!(p.status, 200);
+    assert!(p.html.contains("会员卡怎么办理？") && p.html.contains("openid:o_console_fan"));
+    assert_eq!(b.get("/console/fans/cu_nobody").await.status, 404);
+    app.stop().await;
+}
 
 async fn sign_in_dashboard_sign_out(backend: Backend) {
     let app = TestApp::spawn(backend).await;

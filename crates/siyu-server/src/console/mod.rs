@@ -1,5 +1,6 @@
 //! The merchant console: server-rendered pages with htmx, Chinese first with an English switch.
 
+mod fans;
 pub mod i18n;
 mod login;
 mod pages;
@@ -49,6 +50,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/console/settings/keys/{id}/revoke",
             post(pages::revoke_key),
         )
+        .route("/console/wechat", get(fans::wechat).post(fans::connect))
+        .route("/console/fans", get(fans::fans))
+        .route("/console/fans/{id}", get(fans::fan))
         .route("/console/platform", get(platform::tenants))
         .route("/console/platform/tenants", post(platform::create_tenant))
         .layer(axum::middleware::from_fn_with_state(state, csrf))

@@ -31,6 +31,9 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../templates/platform.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    ("wechat.html", include_str!("../../templates/wechat.html")),
+    ("fans.html", include_str!("../../templates/fans.html")),
+    ("fan.html", include_str!("../../templates/fan.html")),
 ];
 
 impl Templates {
