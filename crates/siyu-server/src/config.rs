@@ -94,6 +94,8 @@ pub struct Config {
     pub run_jobs: bool,
     /// The URL people and WeChat reach this deployment at (for printed links).
     pub public_url: Option<String>,
+    /// WeChat's API host; tests and `siyu dev fake-wechat` point it at a local fake.
+    pub wechat_api_base: String,
 }
 
 /// The file and environment layer: every key optional.
@@ -111,6 +113,7 @@ struct Layer {
     login_max_failures: Option<String>,
     run_jobs: Option<String>,
     public_url: Option<String>,
+    wechat_api_base: Option<String>,
 }
 
 /// A raw TOML value accepted for any key: strings, integers and booleans all become text.
@@ -151,7 +154,7 @@ impl Config {
             secret_key => "SIYU_SECRET_KEY", body_limit_bytes => "SIYU_BODY_LIMIT_BYTES",
             request_timeout_secs => "SIYU_REQUEST_TIMEOUT_SECS", db_max_connections => "SIYU_DB_MAX_CONNECTIONS",
             session_ttl_hours => "SIYU_SESSION_TTL_HOURS", login_max_failures => "SIYU_LOGIN_MAX_FAILURES",
-            run_jobs => "SIYU_RUN_JOBS", public_url => "SIYU_PUBLIC_URL"
+            run_jobs => "SIYU_RUN_JOBS", public_url => "SIYU_PUBLIC_URL", wechat_api_base => "SIYU_WECHAT_API_BASE"
         );
         // Name a key the way the person set it: env var if it came from there, else the file key.
         let key = |field: &str| -> String {
@@ -252,6 +255,18 @@ impl Config {
                 Some(o) => return Err(err(key("run_jobs"), format!("'{o}' is not true or false"))),
             },
             public_url: l.public_url.filter(|u| !u.is_empty()),
+            wechat_api_base: match l.wechat_api_base {
+                None => "https://api.weixin.qq.com".into(),
+                Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                    u.trim_end_matches('/').to_owned()
+                }
+                Some(u) => {
+                    return Err(err(
+                        key("wechat_api_base"),
+                        format!("'{u}' is not an http:// or https:// URL"),
+                    ))
+                }
+            },
             data_dir,
         })
     }

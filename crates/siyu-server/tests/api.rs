@@ -424,6 +424,18 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
     )
     .await
     .unwrap();
+    let job_a = siyu_server::jobs::enqueue(
+        &mut tx,
+        Some(&tenant_a),
+        &siyu_server::jobs::Maintenance {},
+        None,
+        i64::MAX,
+        1,
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .to_string();
     tx.commit().await.unwrap();
     let resource = |path: &str| -> String {
         match path {
@@ -435,6 +447,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                 account_a["id"].as_str().unwrap().to_owned()
             }
             p if p.starts_with("/api/v1/customers/") => customer_a.clone(),
+            p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
@@ -455,6 +468,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         "a-owner",
         account_a["id"].as_str().unwrap(),
         &customer_a,
+        &job_a,
     ];
 
     let doc: Value = app

@@ -270,3 +270,27 @@ pub async fn record_location(
         .bind(customer).bind(lat).bind(lon).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// A follow learned from WeChat's follower list: recorded only if the profile does not already
+/// show the customer following, so re-running a sync changes nothing.
+pub async fn record_synced_follow(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    customer: &str,
+    account: &str,
+    scene: Option<&str>,
+    at: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE customers SET following = TRUE, followed_at = $2, updated_at = $4,
+                first_scene = COALESCE(first_scene, $3), last_scene = COALESCE(last_scene, $3)
+         WHERE id = $1 AND following = FALSE")
+        .bind(customer).bind(at).bind(scene).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 1 {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO follow_history (tenant_id, customer_id, account_id, action, scene, source, at) VALUES ($1, $2, $3, 'follow', $4, 'wechat.sync', $5)")
+            .bind(tenant.as_str()).bind(customer).bind(account).bind(scene).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(n == 1)
+}

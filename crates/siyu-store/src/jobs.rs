@@ -146,3 +146,10 @@ pub async fn queue_depth_for(store: &Store, tenant: &TenantId) -> Result<i64, St
         "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running')")
         .bind(tenant.as_str()).fetch_one(p).await)?)
 }
+
+/// One of a tenant's jobs; another tenant's is `NotFound`.
+pub async fn status_for(store: &Store, tenant: &TenantId, id: &str) -> Result<Status, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT id, kind, state, attempts, last_error FROM jobs WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.as_str()).bind(id).fetch_one(p).await)?)
+}

@@ -23,6 +23,7 @@ pub mod staff;
 pub mod tenants;
 pub mod testing;
 pub mod wechat_accounts;
+pub mod wechat_tokens;
 
 pub use db::{redact_url, Backend, Store, Tx};
 pub use error::StoreError;

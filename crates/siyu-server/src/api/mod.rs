@@ -3,6 +3,7 @@
 
 mod audit;
 mod customers;
+mod jobs;
 mod keys;
 mod ops;
 mod staff;
@@ -53,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(wechat::create_account, wechat::list_accounts))
         .routes(routes!(wechat::get_account))
+        .routes(routes!(wechat::sync_followers))
+        .routes(routes!(jobs::get_job))
         .routes(routes!(customers::list_customers))
         .routes(routes!(customers::get_customer))
         .routes(routes!(customers::customer_messages))

@@ -91,3 +91,27 @@ pub async fn get_account(
             .into(),
     ))
 }
+
+/// A started background job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartedJob {
+    /// Job id (`jb_…`); poll `GET /api/v1/jobs/{id}`.
+    pub job_id: String,
+}
+
+/// Imports the account's existing followers from WeChat (in the background).
+#[utoipa::path(post, path = "/api/v1/wechat/accounts/{id}/sync", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    responses((status = 202, body = StartedJob), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn sync_followers(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<StartedJob>), ApiError> {
+    let job = crate::wechat::sync::start(&state, &caller.tenant_id, &id, &caller.actor()).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(StartedJob {
+            job_id: job.to_string(),
+        }),
+    ))
+}

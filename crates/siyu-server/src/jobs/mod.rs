@@ -67,6 +67,7 @@ impl Registry {
     pub fn standard() -> Self {
         let mut r = Registry::default();
         r.register::<Maintenance, _, _>(maintenance::run);
+        r.register::<crate::wechat::sync::SyncFollowers, _, _>(crate::wechat::sync::run);
         r
     }
 

@@ -3,7 +3,9 @@
 
 pub mod accounts;
 mod callback;
+pub mod client;
 mod effects;
+pub mod sync;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
