@@ -491,7 +491,13 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                         &method.to_uppercase(),
                         &concrete,
                         &key_b,
-                        body.filter(|_| false),
+                        // A valid body, so the 404 comes from the tenant check, not the parser.
+                        body.map(|_| match path.as_str() {
+                            p if p.ends_with("/menu") => {
+                                json!({"button": [{"type": "click", "name": "菜单", "key": "K"}]})
+                            }
+                            other => panic!("give {other} a valid sample body in this test"),
+                        }),
                     )
                     .await;
                 assert_eq!(

@@ -89,3 +89,39 @@ pub async fn set_welcome(
     }
     Ok(())
 }
+
+/// The stored menu (JSON) and when it was last published.
+pub async fn menu(
+    store: &Store,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<(Option<String>, Option<i64>), StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT menu, menu_published_at FROM wechat_accounts WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.as_str()).bind(id).fetch_one(p).await)?)
+}
+
+/// Saves the edited menu (JSON).
+pub async fn set_menu(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    id: &str,
+    menu: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE wechat_accounts SET menu = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.as_str()).bind(id).bind(menu).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Records that the menu reached WeChat.
+pub async fn mark_menu_published(store: &Store, id: &str, now: i64) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query("UPDATE wechat_accounts SET menu_published_at = $2 WHERE id = $1")
+        .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await
+}

@@ -55,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wechat::create_account, wechat::list_accounts))
         .routes(routes!(wechat::get_account))
         .routes(routes!(wechat::sync_followers))
+        .routes(routes!(wechat::get_menu, wechat::put_menu))
         .routes(routes!(jobs::get_job))
         .routes(routes!(customers::list_customers))
         .routes(routes!(customers::get_customer))

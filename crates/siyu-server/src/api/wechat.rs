@@ -115,3 +115,43 @@ pub async fn sync_followers(
         }),
     ))
 }
+
+/// The account's custom menu as saved in siyu.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MenuView {
+    /// WeChat's menu JSON (`{"button":[…]}`), if one was saved.
+    #[schema(value_type = Object)]
+    pub menu: Option<serde_json::Value>,
+    /// When it last reached WeChat, Unix ms.
+    pub published_at: Option<i64>,
+}
+
+/// The saved custom menu.
+#[utoipa::path(get, path = "/api/v1/wechat/accounts/{id}/menu", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    responses((status = 200, body = MenuView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_menu(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<MenuView>, ApiError> {
+    let (menu, published_at) =
+        siyu_store::wechat_accounts::menu(&state.store, &caller.tenant_id, &id).await?;
+    let menu = menu.and_then(|m| serde_json::from_str(&m).ok());
+    Ok(Json(MenuView { menu, published_at }))
+}
+
+/// Saves the custom menu (validated against WeChat's limits) and publishes it in the background.
+#[utoipa::path(put, path = "/api/v1/wechat/accounts/{id}/menu", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    request_body(content = Object, description = "WeChat's menu JSON: {\"button\":[…]}"),
+    responses((status = 202, body = StartedJob), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_menu(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(menu): Json<siyu_wechat::client::Menu>,
+) -> Result<(StatusCode, Json<StartedJob>), ApiError> {
+    siyu_store::wechat_accounts::get(&state.store, &caller.tenant_id, &id).await?;
+    let job_id =
+        crate::wechat::menu::save(&state, &caller.tenant_id, &id, &menu, &caller.actor()).await?;
+    Ok((StatusCode::ACCEPTED, Json(StartedJob { job_id })))
+}

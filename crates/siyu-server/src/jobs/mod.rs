@@ -68,6 +68,7 @@ impl Registry {
         let mut r = Registry::default();
         r.register::<Maintenance, _, _>(maintenance::run);
         r.register::<crate::wechat::sync::SyncFollowers, _, _>(crate::wechat::sync::run);
+        r.register::<crate::wechat::menu::PublishMenu, _, _>(crate::wechat::menu::publish);
         r
     }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 mod callback;
 pub mod client;
 mod effects;
+pub mod menu;
 pub mod sync;
 
 use axum::extract::DefaultBodyLimit;
