@@ -118,7 +118,72 @@ story!(
     owner_manages_staff_and_keys,
     platform_admin_sees_all_merchants,
     owner_connects_an_account_and_reads_a_conversation,
+    menu_editor_validates_and_saves,
 );
+
+async fn menu_editor_validates_and_saves(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("菜单").await;
+    app.staff(Some(&tenant), "owner7", "owner", "correct-horse")
+        .await;
+    let (_, acct) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(serde_json::json!({"app_id": "wx00000000000000dd", "app_secret": "0123456789abcdef0123456789abcdef", "token": "menuToken", "mode": "plain"})))
+        .await;
+    let id = acct["id"].as_str().unwrap();
+    let mut b = Browser::new(&app);
+    b.login("owner7", "correct-horse").await;
+    let p = b.get(&format!("/console/wechat/{id}/menu")).await;
+    assert_eq!(p.status, 200);
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/menu"),
+            &[
+                ("b0_name", "一二三四五六七"),
+                ("b0_type", "click"),
+                ("b0_value", "K"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "a top-level name over 16 bytes");
+    assert!(
+        p.html.contains("button[0].name") && p.html.contains("一二三四五六七"),
+        "the error and the entered values are shown"
+    );
+    assert!(
+        app.get(&format!("/api/v1/wechat/accounts/{id}/menu"), &key)
+            .await
+            .1["menu"]
+            .is_null(),
+        "nothing saved"
+    );
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/menu"),
+            &[
+                ("b0_name", "今日推荐"),
+                ("b0_type", "click"),
+                ("b0_value", "TODAY"),
+                ("b1_name", "会员"),
+                ("b1_s0_name", "会员卡"),
+                ("b1_s0_type", "view"),
+                ("b1_s0_value", "https://example.com/card"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    let menu = app
+        .get(&format!("/api/v1/wechat/accounts/{id}/menu"), &key)
+        .await
+        .1;
+    assert_eq!(menu["menu"]["button"][0]["key"], "TODAY");
+    assert_eq!(
+        menu["menu"]["button"][1]["sub_button"][0]["url"],
+        "https://example.com/card"
+    );
+    let audit = app.get("/api/v1/audit-log", &key).await.1.to_string();
+    assert!(audit.contains("wechat_menu.save"));
+    app.stop().await;
+}
 
 async fn owner_connects_an_account_and_reads_a_conversation(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -40,10 +40,11 @@ fn page(
     )
 }
 
-async fn wechat_page(
+pub(super) async fn wechat_page(
     state: &AppState,
     s: &Session,
     error: Option<String>,
+    notice: Option<&str>,
     status: StatusCode,
 ) -> PageResult {
     s.require(state, Role::can_view_admin)?;
@@ -54,15 +55,16 @@ async fn wechat_page(
     let base = state.config.base_url();
     let accounts: Vec<Value> = rows
         .into_iter()
-        .map(|a| context! { url => format!("{base}{}", accounts::callback_path(&a)), name => a.name, app_id => a.app_id, mode => a.mode })
+        .map(|a| context! { url => format!("{base}{}", accounts::callback_path(&a)), id => a.id, name => a.name, app_id => a.app_id, mode => a.mode })
         .collect();
-    let extra = context! { accounts, error, can_manage => s.staff.role.can_manage_tenant() };
+    let extra =
+        context! { accounts, error, notice, can_manage => s.staff.role.can_manage_tenant() };
     Ok(page(state, s, "wechat.html", "wechat", extra, status))
 }
 
 /// `GET /console/wechat`.
 pub(super) async fn wechat(State(state): State<AppState>, s: Session) -> PageResult {
-    wechat_page(&state, &s, None, StatusCode::OK).await
+    wechat_page(&state, &s, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -97,7 +99,7 @@ pub(super) async fn connect(State(state): State<AppState>, s: Session, req: Requ
         Ok(_) => Ok(Redirect::to("/console/wechat").into_response()),
         Err(e @ (ApiError::Validation { .. } | ApiError::Conflict { .. })) => {
             let status = e.status();
-            wechat_page(&state, &s, Some(e.to_string()), status).await
+            wechat_page(&state, &s, Some(e.to_string()), None, status).await
         }
         Err(e) => Err(s.fail(&state)(e)),
     }

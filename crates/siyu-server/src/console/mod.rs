@@ -3,6 +3,7 @@
 mod fans;
 pub mod i18n;
 mod login;
+mod menu;
 mod pages;
 mod platform;
 mod session;
@@ -51,6 +52,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(pages::revoke_key),
         )
         .route("/console/wechat", get(fans::wechat).post(fans::connect))
+        .route(
+            "/console/wechat/{id}/menu",
+            get(menu::edit).post(menu::save),
+        )
+        .route("/console/wechat/{id}/sync", post(menu::sync))
         .route("/console/fans", get(fans::fans))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/platform", get(platform::tenants))

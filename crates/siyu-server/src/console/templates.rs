@@ -34,6 +34,7 @@ const FILES: &[(&str, &str)] = &[
     ("wechat.html", include_str!("../../templates/wechat.html")),
     ("fans.html", include_str!("../../templates/fans.html")),
     ("fan.html", include_str!("../../templates/fan.html")),
+    ("menu.html", include_str!("../../templates/menu.html")),
 ];
 
 impl Templates {

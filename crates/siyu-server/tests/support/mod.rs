@@ -23,6 +23,8 @@ pub fn config(url: &str, extra: &[(&str, &str)]) -> Config {
         ("SIYU_DATABASE_URL".into(), url.to_owned()),
         ("SIYU_LISTEN".into(), "127.0.0.1:0".into()),
         ("SIYU_SECRET_KEY".into(), SECRET.into()),
+        // Nothing listens on the discard port: tests that need WeChat start a fake and override this.
+        ("SIYU_WECHAT_API_BASE".into(), "http://127.0.0.1:9".into()),
     ]);
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
