@@ -119,6 +119,7 @@ impl Application {
             config: Arc::new(config),
             clock: opts.clock,
             templates: Arc::new(Templates::load()?),
+            responders: Arc::default(),
         };
         let router = router(state.clone());
         Ok(Application {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Console templates.
     pub templates: Arc<Templates>,
+    /// Compiled auto-reply configurations, each checked against the account's version.
+    pub responders: Arc<crate::wechat::replies::ResponderCache>,
 }
 
 impl AppState {

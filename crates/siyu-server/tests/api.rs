@@ -496,6 +496,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/menu") => {
                                 json!({"button": [{"type": "click", "name": "菜单", "key": "K"}]})
                             }
+                            p if p.ends_with("/replies") => json!({"rules": []}),
+                            p if p.ends_with("/replies/try") => json!({"text": "hi"}),
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

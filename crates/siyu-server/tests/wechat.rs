@@ -136,7 +136,85 @@ story!(
     retries_are_answered_once,
     hostile_callbacks_are_refused_and_counted,
     plain_requests_to_a_safe_account_are_refused,
+    keyword_rules_and_the_faq_answer_fans,
 );
+
+async fn keyword_rules_and_the_faq_answer_fans(backend: Backend) {
+    let f = fixture(backend, "safe").await;
+    let path = format!("/api/v1/wechat/accounts/{}/replies", f.account);
+    let bad = json!({"rules": [{"id": "r1", "matcher": {"type": "regex", "value": "(unclosed"}, "reply": {"type": "text", "value": "x"}}]});
+    let (s, e) = f.app.call("PUT", &path, &f.key, Some(bad)).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("rules")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("r1"),
+        "names the rule: {e}"
+    );
+
+    let config = json!({
+        "rules": [
+            {"id": "hours", "priority": 10, "matcher": {"type": "contains", "value": ["营业时间", "几点开门"]}, "reply": {"type": "text", "value": "每天 8:00–22:00 营业"}},
+            {"id": "menu-today", "matcher": {"type": "exact", "value": "TODAY"}, "reply": {"type": "news", "value": {"title": "今日推荐", "description": "桂花拿铁", "url": "https://example.com/today", "pic_url": "https://example.com/p.jpg"}}}
+        ],
+        "knowledge_base": [
+            {"id": "refund", "questions": ["怎么退货", "如何申请退款", "退货流程是什么"], "answer": {"type": "text", "value": "在订单页点「申请售后」，7 天无理由退货"}},
+            {"id": "invoice", "questions": ["怎么开发票", "可以开增值税发票吗"], "answer": {"type": "text", "value": "在订单详情里申请电子发票"}}
+        ],
+        "fallback": {"type": "text", "value": "客服稍后回复您"}
+    });
+    let (s, saved) = f.app.call("PUT", &path, &f.key, Some(config.clone())).await;
+    assert_eq!(s, 200, "{saved}");
+    assert_eq!(f.app.get(&path, &f.key).await.1["rules"][0]["id"], "hours");
+
+    let t = f.now();
+    let ask = |text: &'static str, id: u64| {
+        let f = &f;
+        async move {
+            let (s, body) = f.post_safe(&text_xml(text, id, t), APP_ID).await;
+            assert_eq!(s, 200);
+            f.decrypt_reply(&body)
+        }
+    };
+    assert!(ask("请问营业时间？", 1)
+        .await
+        .contains("每天 8:00–22:00 营业"));
+    assert!(ask("我想退货怎么弄", 2).await.contains("7 天无理由退货"));
+    assert!(ask("你们老板叫什么名字", 3)
+        .await
+        .contains("客服稍后回复您"));
+    let click = event_xml("CLICK", "TODAY", t + 1);
+    let (_, body) = f.post_safe(&click, APP_ID).await;
+    let news = f.decrypt_reply(&body);
+    assert!(
+        news.contains("<MsgType><![CDATA[news]]></MsgType>") && news.contains("今日推荐"),
+        "{news}"
+    );
+
+    let (s, tried) = f
+        .app
+        .call(
+            "POST",
+            &format!("{path}/try"),
+            &f.key,
+            Some(json!({"text": "可以开发票吗"})),
+        )
+        .await;
+    assert_eq!(
+        (s, tried["source"].as_str(), tried["matched"].as_str()),
+        (200, Some("knowledge"), Some("invoice")),
+        "{tried}"
+    );
+
+    // A change is used by the very next callback.
+    let mut changed = config.clone();
+    changed["rules"][0]["reply"]["value"] = json!("节假日 10:00 开门");
+    assert_eq!(f.app.call("PUT", &path, &f.key, Some(changed)).await.0, 200);
+    assert!(ask("营业时间", 4).await.contains("节假日 10:00 开门"));
+    f.app.stop().await;
+}
 
 async fn accounts_are_validated_and_secrets_sealed(backend: Backend) {
     let f = fixture(backend, "safe").await;

@@ -37,13 +37,16 @@ pub struct Account {
     pub created_at: i64,
     /// Last change, Unix ms.
     pub updated_at: i64,
+    /// Bumped on every change to the auto-reply configuration.
+    pub replies_version: i64,
 }
 
-const COLUMNS: &str = "id, tenant_id, name, app_id, original_id, mode, app_secret_sealed, token_sealed, aes_key_sealed, welcome_text, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, name, app_id, original_id, mode, app_secret_sealed, token_sealed, aes_key_sealed, welcome_text, created_at, updated_at, replies_version";
+const INSERT_COLUMNS: &str = "id, tenant_id, name, app_id, original_id, mode, app_secret_sealed, token_sealed, aes_key_sealed, welcome_text, created_at, updated_at";
 
 /// Stores a new account; an AppID already connected anywhere is `Conflict`.
 pub async fn insert(tx: &mut Tx, a: &Account) -> Result<(), StoreError> {
-    let sql = format!("INSERT INTO wechat_accounts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    let sql = format!("INSERT INTO wechat_accounts ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
     on_tx!(tx, c => sqlx::query(&sql)
         .bind(&a.id).bind(&a.tenant_id).bind(&a.name).bind(&a.app_id).bind(&a.original_id).bind(&a.mode)
         .bind(&a.app_secret_sealed).bind(&a.token_sealed).bind(&a.aes_key_sealed).bind(&a.welcome_text)
@@ -124,4 +127,33 @@ pub async fn mark_menu_published(store: &Store, id: &str, now: i64) -> Result<()
     on_tx!(&mut tx, c => sqlx::query("UPDATE wechat_accounts SET menu_published_at = $2 WHERE id = $1")
         .bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     tx.commit().await
+}
+
+/// The auto-reply configuration (JSON), if one was saved.
+pub async fn replies(store: &Store, account: &str) -> Result<Option<String>, StoreError> {
+    Ok(
+        on_pool!(store, p => sqlx::query_scalar("SELECT config FROM wechat_replies WHERE account_id = $1")
+        .bind(account).fetch_optional(p).await)?,
+    )
+}
+
+/// Saves the auto-reply configuration and bumps the account's `replies_version`.
+pub async fn set_replies(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    account: &str,
+    config: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE wechat_accounts SET replies_version = replies_version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.as_str()).bind(account).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO wechat_replies (account_id, tenant_id, config, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id) DO UPDATE SET config = $3, updated_at = $4")
+        .bind(account).bind(tenant.as_str()).bind(config).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
 }

@@ -43,6 +43,8 @@ impl Modify for BearerAuth {
     }
 }
 
+pub use wechat::TriedReply;
+
 /// The API router together with its OpenAPI document.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -56,6 +58,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wechat::get_account))
         .routes(routes!(wechat::sync_followers))
         .routes(routes!(wechat::get_menu, wechat::put_menu))
+        .routes(routes!(wechat::get_replies, wechat::put_replies))
+        .routes(routes!(wechat::try_reply))
         .routes(routes!(jobs::get_job))
         .routes(routes!(customers::list_customers))
         .routes(routes!(customers::get_customer))

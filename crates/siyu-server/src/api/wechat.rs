@@ -155,3 +155,68 @@ pub async fn put_menu(
         crate::wechat::menu::save(&state, &caller.tenant_id, &id, &menu, &caller.actor()).await?;
     Ok((StatusCode::ACCEPTED, Json(StartedJob { job_id })))
 }
+
+/// The account's auto-reply configuration.
+#[utoipa::path(get, path = "/api/v1/wechat/accounts/{id}/replies", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    responses((status = 200, body = crate::wechat::replies::RepliesConfig), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_replies(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<crate::wechat::replies::RepliesConfig>, ApiError> {
+    siyu_store::wechat_accounts::get(&state.store, &caller.tenant_id, &id).await?;
+    Ok(Json(crate::wechat::replies::load(&state, &id).await?))
+}
+
+/// Replaces the auto-reply configuration: keyword rules, FAQ knowledge base, fallback.
+#[utoipa::path(put, path = "/api/v1/wechat/accounts/{id}/replies", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    request_body = crate::wechat::replies::RepliesConfig,
+    responses((status = 200, body = crate::wechat::replies::RepliesConfig), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_replies(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(config): Json<crate::wechat::replies::RepliesConfig>,
+) -> Result<Json<crate::wechat::replies::RepliesConfig>, ApiError> {
+    siyu_store::wechat_accounts::get(&state.store, &caller.tenant_id, &id).await?;
+    crate::wechat::replies::save(&state, &caller.tenant_id, &id, &config, &caller.actor()).await?;
+    Ok(Json(config))
+}
+
+/// A question to try against the auto-replies.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TryReply {
+    /// What a fan might send.
+    pub text: String,
+}
+
+/// What the account would answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriedReply {
+    /// `rule`, `knowledge`, `fallback` or `nothing`.
+    pub source: String,
+    /// The matching rule or FAQ entry id.
+    pub matched: Option<String>,
+    /// The knowledge-base score (0..=1), for FAQ answers.
+    pub score: Option<f64>,
+    /// The reply (`{"type":"text","value":…}`), if any.
+    #[schema(value_type = Option<Object>)]
+    pub reply: Option<siyu_replies::ReplyAction>,
+}
+
+/// Tries a fan's question against the saved auto-replies without sending anything.
+#[utoipa::path(post, path = "/api/v1/wechat/accounts/{id}/replies/try", tag = "wechat", params(("id" = String, Path, description = "account id")),
+    request_body = TryReply,
+    responses((status = 200, body = TriedReply), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn try_reply(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(body): Json<TryReply>,
+) -> Result<Json<TriedReply>, ApiError> {
+    let account = siyu_store::wechat_accounts::get(&state.store, &caller.tenant_id, &id).await?;
+    Ok(Json(
+        crate::wechat::replies::try_text(&state, &account, &body.text).await?,
+    ))
+}

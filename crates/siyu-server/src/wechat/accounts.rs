@@ -134,6 +134,7 @@ pub async fn create(
         welcome_text: n.welcome_text.filter(|w| !w.is_empty()),
         created_at: now,
         updated_at: now,
+        replies_version: 0,
     };
     let mut tx = state.store.begin().await?;
     wechat_accounts::insert(&mut tx, &account)

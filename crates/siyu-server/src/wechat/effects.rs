@@ -40,6 +40,23 @@ fn stored_reply(xml: Option<String>) -> PassiveReply {
     }
 }
 
+/// The keyword rule, FAQ answer or fallback for `text`, if any.
+async fn auto_reply(
+    state: &AppState,
+    a: &Account,
+    m: &Message,
+    text: &str,
+    now: i64,
+) -> Result<PassiveReply, ApiError> {
+    let responder = state.responders.get(state, a).await?;
+    let response = responder.respond(text, now);
+    tracing::debug!(wechat.account = %a.id, source = ?response.source, "auto-reply decided");
+    Ok(match &response.action {
+        Some(action) => super::replies::passive(m, now / 1000, action),
+        None => PassiveReply::Success,
+    })
+}
+
 /// Records the callback once and returns the reply to give.
 pub(super) async fn apply(
     state: &AppState,
@@ -57,6 +74,24 @@ pub(super) async fn apply(
     let at = m.header.create_time.saturating_mul(1000);
     let openid = m.header.from_user_name.as_str();
     let event = m.event();
+    // Decide any auto-reply before taking the write transaction: compiling a knowledge base
+    // must not hold the database's write lock.
+    let asked = match (&m.kind, event) {
+        (_, Some(Event::Click { key })) => Some(key.as_str()),
+        (MessageKind::Text { content }, _) => Some(content.as_str()),
+        (
+            MessageKind::Voice {
+                recognition: Some(r),
+                ..
+            },
+            _,
+        ) => Some(r.as_str()),
+        _ => None,
+    };
+    let mut decided = match asked {
+        Some(text) => Some(auto_reply(state, a, m, text, now).await?),
+        None => None,
+    };
     let mut tx = state.store.begin().await?;
 
     let customer = match event {
@@ -150,6 +185,9 @@ pub(super) async fn apply(
                 customers::record_location(&mut tx, c, *latitude, *longitude, at).await?;
             }
             _ => {
+                if let Some(r) = decided.take() {
+                    reply = r;
+                }
                 if let MessageKind::Location {
                     latitude,
                     longitude,

@@ -6,6 +6,7 @@ mod callback;
 pub mod client;
 mod effects;
 pub mod menu;
+pub mod replies;
 pub mod sync;
 
 use axum::extract::DefaultBodyLimit;
