@@ -119,7 +119,104 @@ story!(
     platform_admin_sees_all_merchants,
     owner_connects_an_account_and_reads_a_conversation,
     menu_editor_validates_and_saves,
+    reply_editor_adds_rules_and_faq,
 );
+
+async fn reply_editor_adds_rules_and_faq(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("回复").await;
+    app.staff(Some(&tenant), "owner8", "owner", "correct-horse")
+        .await;
+    let (_, acct) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(serde_json::json!({"app_id": "wx00000000000000ee", "app_secret": "0123456789abcdef0123456789abcdef", "token": "replyToken", "mode": "plain"})))
+        .await;
+    let id = acct["id"].as_str().unwrap();
+    let mut b = Browser::new(&app);
+    b.login("owner8", "correct-horse").await;
+    assert_eq!(
+        b.get(&format!("/console/wechat/{id}/replies")).await.status,
+        200
+    );
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/replies/rules"),
+            &[
+                ("kind", "regex"),
+                ("keywords", "(bad"),
+                ("reply", "x"),
+                ("priority", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 422, "an invalid regex is refused");
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/replies/rules"),
+            &[
+                ("kind", "contains"),
+                ("keywords", "营业时间，几点开门"),
+                ("reply", "每天 8 点开门"),
+                ("priority", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(p.html.contains("营业时间，几点开门"));
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/replies/kb"),
+            &[
+                ("questions", "怎么退货\n如何申请退款"),
+                ("answer", "订单页申请售后"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/replies/fallback"),
+            &[("text", "稍后回复您")],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    let p = b
+        .post(
+            &format!("/console/wechat/{id}/replies/try"),
+            &[("text", "请问几点开门")],
+        )
+        .await;
+    assert!(p.html.contains("每天 8 点开门"), "{}", p.html);
+    let config = app
+        .get(&format!("/api/v1/wechat/accounts/{id}/replies"), &key)
+        .await
+        .1;
+    assert_eq!(
+        config["rules"][0]["matcher"]["value"],
+        serde_json::json!(["营业时间", "几点开门"])
+    );
+    assert_eq!(
+        config["knowledge_base"][0]["questions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(config["fallback"]["value"], "稍后回复您");
+    let rule = config["rules"][0]["id"].as_str().unwrap();
+    b.post(
+        &format!("/console/wechat/{id}/replies/rules/{rule}/delete"),
+        &[],
+    )
+    .await;
+    assert!(app
+        .get(&format!("/api/v1/wechat/accounts/{id}/replies"), &key)
+        .await
+        .1["rules"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    app.stop().await;
+}
 
 async fn menu_editor_validates_and_saves(backend: Backend) {
     let app = TestApp::spawn(backend).await;

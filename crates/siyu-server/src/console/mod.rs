@@ -6,6 +6,7 @@ mod login;
 mod menu;
 mod pages;
 mod platform;
+mod replies;
 mod session;
 pub mod templates;
 
@@ -57,6 +58,25 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(menu::edit).post(menu::save),
         )
         .route("/console/wechat/{id}/sync", post(menu::sync))
+        .route("/console/wechat/{id}/replies", get(replies::edit))
+        .route(
+            "/console/wechat/{id}/replies/rules",
+            post(replies::add_rule),
+        )
+        .route(
+            "/console/wechat/{id}/replies/rules/{rule}/delete",
+            post(replies::delete_rule),
+        )
+        .route("/console/wechat/{id}/replies/kb", post(replies::add_entry))
+        .route(
+            "/console/wechat/{id}/replies/kb/{entry}/delete",
+            post(replies::delete_entry),
+        )
+        .route(
+            "/console/wechat/{id}/replies/fallback",
+            post(replies::set_fallback),
+        )
+        .route("/console/wechat/{id}/replies/try", post(replies::try_it))
         .route("/console/fans", get(fans::fans))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/platform", get(platform::tenants))

@@ -35,6 +35,11 @@ const FILES: &[(&str, &str)] = &[
     ("fans.html", include_str!("../../templates/fans.html")),
     ("fan.html", include_str!("../../templates/fan.html")),
     ("menu.html", include_str!("../../templates/menu.html")),
+    ("replies.html", include_str!("../../templates/replies.html")),
+    (
+        "try_result.html",
+        include_str!("../../templates/try_result.html"),
+    ),
 ];
 
 impl Templates {
