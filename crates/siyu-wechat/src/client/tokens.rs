@@ -123,12 +123,25 @@ impl TokenManager {
                 }
             }
         }
+        // Another node may have stored a token between our first look and taking the lease.
+        if leased {
+            if let Some(tok) = self.load_usable(t, stale).await? {
+                self.store.release_lease(app_id, &self.holder).await?;
+                self.set_cache(Some(tok.clone()));
+                return Ok(tok);
+            }
+        }
         let fetched = self.fetch(t).await;
+        // Save before giving the lease back, so the next holder finds the token.
+        let saved = match &fetched {
+            Ok(tok) => self.store.save(app_id, tok).await,
+            Err(_) => Ok(()),
+        };
         if leased {
             self.store.release_lease(app_id, &self.holder).await?;
         }
         let tok = fetched?;
-        self.store.save(app_id, &tok).await?;
+        saved?;
         self.set_cache(Some(tok.clone()));
         Ok(tok)
     }
