@@ -114,7 +114,7 @@ pub async fn get(store: &Store, tenant: &TenantId, id: &str) -> Result<Customer,
     )
 }
 
-/// A tenant's customers, most recently active first, `limit` of them.
+/// A tenant's customers: those who interacted, most recent first, then the rest, newest first.
 pub async fn list(
     store: &Store,
     tenant: &TenantId,
@@ -123,7 +123,7 @@ pub async fn list(
 ) -> Result<Vec<Customer>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1
-         ORDER BY COALESCE(last_interaction_at, created_at) DESC, id LIMIT $2 OFFSET $3"
+         ORDER BY (last_interaction_at IS NULL), last_interaction_at DESC, created_at DESC, id LIMIT $2 OFFSET $3"
     );
     Ok(
         on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(limit).bind(offset).fetch_all(p).await)?,

@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod demo;
+mod dev;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         bench: bench::Bench,
     },
+    /// Developer tools, e.g. `siyu dev fake-wechat --listen 127.0.0.1:8090`.
+    Dev {
+        #[command(subcommand)]
+        command: dev::DevCommand,
+    },
     /// Administer tenants, staff and API keys from the server's shell.
     Admin {
         #[command(subcommand)]
@@ -75,11 +81,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Bench { bench } = cli.command {
-        return bench::run(bench).await;
-    }
+    let command = match cli.command {
+        Command::Bench { bench } => return bench::run(bench).await,
+        Command::Dev { command } => return dev::run(command).await,
+        other => other,
+    };
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
-    match cli.command {
+    match command {
         Command::Serve { migrate } => serve(config, migrate).await,
         Command::Demo => demo::run(config).await,
         Command::Migrate => {
@@ -89,7 +97,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin { command } => admin::run(config, command).await,
-        Command::Bench { .. } => Ok(()),
+        Command::Bench { .. } | Command::Dev { .. } => Ok(()),
     }
 }
 

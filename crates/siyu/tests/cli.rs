@@ -397,3 +397,57 @@ fn console_in_chromium() {
     );
     assert!(root.join("target/screenshots/dashboard-en.png").exists());
 }
+
+/// README's first command, walked through in chromium: the demo's fans, conversation,
+/// Official Account, menu editor and auto-reply try box.
+#[test]
+fn demo_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script_dir = root.join("tests/browser");
+    assert!(
+        script_dir.join("node_modules/playwright-core").exists(),
+        "run scripts/setup.sh first"
+    );
+    let env = Env::sqlite();
+    let port = free_port();
+    let mut child = env
+        .cmd(&["demo"])
+        .env("SIYU_LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("SIYU_WECHAT_API_BASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut password = None;
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0 {
+        if let Some(p) = line.trim().strip_prefix("password: ") {
+            password = Some(p.to_owned());
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+        line.clear();
+    }
+    let password = password.expect("the demo prints the password");
+    // Follower import runs in the background; give it a moment to finish.
+    std::thread::sleep(Duration::from_secs(2));
+    let out = Command::new("node")
+        .arg(script_dir.join("demo.mjs"))
+        .env("SIYU_URL", format!("http://127.0.0.1:{port}"))
+        .env("SIYU_PASSWORD", &password)
+        .env("SIYU_SCREENSHOTS", root.join("target/screenshots"))
+        .output()
+        .expect("node is installed");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(
+        out.status.success(),
+        "demo walkthrough failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+}
