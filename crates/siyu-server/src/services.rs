@@ -35,7 +35,8 @@ impl std::fmt::Display for Actor {
     }
 }
 
-async fn record(
+/// Appends an audit entry inside the caller's transaction.
+pub(crate) async fn record(
     tx: &mut Tx,
     tenant: Option<&TenantId>,
     actor: &Actor,

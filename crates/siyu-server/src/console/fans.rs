@@ -3,42 +3,19 @@
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use siyu_domain::Role;
 
 use super::login::parse_form;
 use super::templates::format_time;
-use super::{render, ConsoleError, Page, Session};
+use super::{page, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wechat::accounts::{self, NewAccount};
 
-type PageResult = Result<Response, ConsoleError>;
-
-fn page(
-    state: &AppState,
-    s: &Session,
-    template: &str,
-    nav: &str,
-    extra: Value,
-    status: StatusCode,
-) -> Response {
-    render(
-        state,
-        Page {
-            template,
-            nav,
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(s),
-            extra,
-        },
-        status,
-    )
-}
+use super::PageResult;
 
 pub(super) async fn wechat_page(
     state: &AppState,

@@ -2,33 +2,27 @@
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use minijinja::{context, Value};
 use siyu_domain::Role;
 use siyu_wechat::client::{Menu, MenuButton};
 
 use super::login::parse_form;
 use super::templates::format_time;
-use super::{render, ConsoleError, Page, Session};
+use super::{page, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wechat::menu;
 
-type PageResult = Result<Response, ConsoleError>;
+use super::PageResult;
 
-/// The button types the console offers (mini-program buttons need the API).
-const KINDS: &[&str] = &[
-    "click",
-    "view",
-    "scancode_push",
-    "scancode_waitmsg",
-    "pic_sysphoto",
-    "pic_photo_or_album",
-    "pic_weixin",
-    "location_select",
-    "media_id",
-    "article_id",
-];
+/// The button types the console offers (mini-program and limited-article buttons need the API).
+fn kinds() -> Vec<&'static str> {
+    menu::BUTTON_TYPES
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "miniprogram" | "article_view_limited"))
+        .collect()
+}
 
 fn value_of(b: &MenuButton) -> String {
     b.key
@@ -143,22 +137,10 @@ async fn editor(
             .unwrap_or_default()
     });
     let extra = context! {
-        account_id => account.id, account_name => account.name, buttons => grid(&menu), kinds => KINDS,
+        account_id => account.id, account_name => account.name, buttons => grid(&menu), kinds => kinds(),
         published => published.map(format_time), error, notice,
     };
-    Ok(render(
-        state,
-        Page {
-            template: "menu.html",
-            nav: "wechat",
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(s),
-            extra,
-        },
-        status,
-    ))
+    Ok(page(state, s, "menu.html", "wechat", extra, status))
 }
 
 /// `GET /console/wechat/{id}/menu`.

@@ -214,6 +214,33 @@ pub fn render(state: &AppState, page: Page<'_>, status: StatusCode) -> Response 
     }
 }
 
+/// What console handlers return: a page, or a redirect / error page.
+pub type PageResult = Result<Response, ConsoleError>;
+
+/// Renders a page for a signed-in staff member.
+pub fn page(
+    state: &AppState,
+    s: &Session,
+    template: &str,
+    nav: &str,
+    extra: Value,
+    status: StatusCode,
+) -> Response {
+    render(
+        state,
+        Page {
+            template,
+            nav,
+            lang: s.lang,
+            csrf: &s.csrf,
+            path: &s.path,
+            session: Some(s),
+            extra,
+        },
+        status,
+    )
+}
+
 /// An error as an HTML page in the visitor's language, with the same status the API would use.
 pub fn error_page(state: &AppState, lang: Lang, e: &ApiError) -> Response {
     let message = match e {

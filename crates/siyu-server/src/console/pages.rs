@@ -2,42 +2,19 @@
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use siyu_domain::{ApiKeyId, Role, StaffId};
 
 use super::login::parse_form;
 use super::templates::format_time;
-use super::{render, ConsoleError, Page, Session};
+use super::{page, ConsoleError, Session};
 use crate::error::ApiError;
 use crate::services;
 use crate::state::AppState;
 
-type PageResult = Result<Response, ConsoleError>;
-
-fn page(
-    state: &AppState,
-    s: &Session,
-    template: &str,
-    nav: &str,
-    extra: Value,
-    status: StatusCode,
-) -> Response {
-    render(
-        state,
-        Page {
-            template,
-            nav,
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(s),
-            extra,
-        },
-        status,
-    )
-}
+use super::PageResult;
 
 /// `GET /console`: the tenant's name and real counts.
 pub(super) async fn dashboard(State(state): State<AppState>, s: Session) -> PageResult {

@@ -9,7 +9,7 @@ use siyu_domain::Role;
 
 use super::login::parse_form;
 use super::templates::format_time;
-use super::{render, ConsoleError, Page, Session};
+use super::{page, ConsoleError, Session};
 use crate::error::ApiError;
 use crate::services;
 use crate::state::AppState;
@@ -34,19 +34,7 @@ async fn tenants_page(
         .map(|(t, staff)| context! { id => t.id.to_string(), name => t.name, staff, created => format_time(t.created_at) })
         .collect();
     let extra = context! { tenants, new_key, error };
-    Ok(render(
-        state,
-        Page {
-            template: "platform.html",
-            nav: "platform",
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(s),
-            extra,
-        },
-        status,
-    ))
+    Ok(page(state, s, "platform.html", "platform", extra, status))
 }
 
 /// `GET /console/platform`.

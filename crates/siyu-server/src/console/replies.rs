@@ -2,19 +2,18 @@
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use minijinja::{context, Value};
 use serde::Deserialize;
 use siyu_domain::Role;
 use siyu_replies::{Entry, Fallback, Matcher, ReplyAction, Rule};
 
 use super::login::parse_form;
-use super::{render, ConsoleError, Page, Session};
+use super::{page, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wechat::replies::{self, RepliesConfig};
 
-type PageResult = Result<Response, ConsoleError>;
+use super::PageResult;
 
 fn action_text(a: &ReplyAction) -> String {
     match a {
@@ -71,19 +70,7 @@ async fn editor(
         Fallback::None => (String::new(), false),
     };
     let extra = context! { account_id => account.id, account_name => account.name, rules, entries, fallback_text, fallback_transfer, error, notice };
-    Ok(render(
-        state,
-        Page {
-            template: "replies.html",
-            nav: "wechat",
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(s),
-            extra,
-        },
-        status,
-    ))
+    Ok(page(state, s, "replies.html", "wechat", extra, status))
 }
 
 /// `GET /console/wechat/{id}/replies`.
@@ -296,17 +283,12 @@ pub(super) async fn try_it(
         source => tried.source, matched => tried.matched, score => tried.score.map(|x| format!("{x:.2}")),
         reply => tried.reply.as_ref().map(action_text),
     };
-    Ok(render(
+    Ok(page(
         &state,
-        Page {
-            template: "try_result.html",
-            nav: "wechat",
-            lang: s.lang,
-            csrf: &s.csrf,
-            path: &s.path,
-            session: Some(&s),
-            extra,
-        },
+        &s,
+        "try_result.html",
+        "wechat",
+        extra,
         StatusCode::OK,
     ))
 }

@@ -146,16 +146,13 @@ pub async fn create(
             },
             other => other.into(),
         })?;
-    let actor_s = actor.to_string();
-    siyu_store::audit::record(
+    crate::services::record(
         &mut tx,
-        siyu_store::audit::NewEntry {
-            tenant_id: Some(tenant),
-            actor: &actor_s,
-            action: "wechat_account.create",
-            target: Some(&account.id),
-            detail: Some(json!({"app_id": app_id, "mode": account.mode})),
-        },
+        Some(tenant),
+        actor,
+        "wechat_account.create",
+        Some(&account.id),
+        Some(json!({"app_id": app_id, "mode": account.mode})),
         now,
     )
     .await?;

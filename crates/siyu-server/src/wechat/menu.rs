@@ -152,16 +152,13 @@ pub async fn save(
     )
     .await?
     .ok_or(ApiError::Internal)?;
-    let actor = actor.to_string();
-    siyu_store::audit::record(
+    crate::services::record(
         &mut tx,
-        siyu_store::audit::NewEntry {
-            tenant_id: Some(tenant),
-            actor: &actor,
-            action: "wechat_menu.save",
-            target: Some(account),
-            detail: None,
-        },
+        Some(tenant),
+        actor,
+        "wechat_menu.save",
+        Some(account),
+        None,
         now,
     )
     .await?;

@@ -84,18 +84,15 @@ pub async fn save(
     let now = state.now();
     let mut tx = state.store.begin().await?;
     siyu_store::wechat_accounts::set_replies(&mut tx, tenant, account, &json, now).await?;
-    let actor = actor.to_string();
     let detail =
         serde_json::json!({"rules": c.rules.len(), "knowledge_base": c.knowledge_base.len()});
-    siyu_store::audit::record(
+    crate::services::record(
         &mut tx,
-        siyu_store::audit::NewEntry {
-            tenant_id: Some(tenant),
-            actor: &actor,
-            action: "wechat_replies.save",
-            target: Some(account),
-            detail: Some(detail),
-        },
+        Some(tenant),
+        actor,
+        "wechat_replies.save",
+        Some(account),
+        Some(detail),
         now,
     )
     .await?;

@@ -126,16 +126,13 @@ pub async fn start(
     )
     .await?
     .ok_or(crate::error::ApiError::Internal)?;
-    let actor = actor.to_string();
-    siyu_store::audit::record(
+    crate::services::record(
         &mut tx,
-        siyu_store::audit::NewEntry {
-            tenant_id: Some(tenant),
-            actor: &actor,
-            action: "wechat_account.sync",
-            target: Some(account_id),
-            detail: None,
-        },
+        Some(tenant),
+        actor,
+        "wechat_account.sync",
+        Some(account_id),
+        None,
         now,
     )
     .await?;
