@@ -56,6 +56,9 @@ pub enum ApiError {
     /// A WeChat callback that is not authentic or not well-formed; nothing was stored.
     #[error("{0}")]
     WechatRejected(WechatRejection),
+    /// WeChat refused or failed an API call siyu made on the merchant's behalf.
+    #[error("WeChat refused the request: {0}")]
+    Upstream(String),
     /// A bug or an unexpected failure; details are logged, not returned.
     #[error("internal error")]
     Internal,
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::WechatRejected(r) => match r {
                 WechatRejection::Malformed => StatusCode::BAD_REQUEST,
                 WechatRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,6 +103,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "too_many_requests",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal => "internal",
+            ApiError::Upstream(_) => "wechat_api_error",
             ApiError::WechatRejected(r) => r.code(),
         }
     }
@@ -260,6 +265,7 @@ mod tests {
             (ApiError::RateLimited("x"), 429, "too_many_requests"),
             (ApiError::Unavailable, 503, "unavailable"),
             (ApiError::Internal, 500, "internal"),
+            (ApiError::Upstream("x".into()), 502, "wechat_api_error"),
             (
                 ApiError::WechatRejected(WechatRejection::Signature),
                 401,

@@ -436,6 +436,22 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
     .unwrap()
     .unwrap()
     .to_string();
+    let channel_a = siyu_store::channels::Channel {
+        id: "ch_isolation0000000000".into(),
+        tenant_id: tenant_a.to_string(),
+        account_id: account_a["id"].as_str().unwrap().to_owned(),
+        name: "A poster".into(),
+        kind: "poster".into(),
+        scene: "ch_isolation0000000000".into(),
+        cost_fen: None,
+        ticket: "t".into(),
+        qr_url: "http://weixin.qq.com/q/a".into(),
+        expires_at: None,
+        created_at: 1,
+    };
+    siyu_store::channels::insert(&mut tx, &channel_a)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let resource = |path: &str| -> String {
         match path {
@@ -448,6 +464,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             }
             p if p.starts_with("/api/v1/customers/") => customer_a.clone(),
             p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
+            p if p.starts_with("/api/v1/channels/") => channel_a.id.clone(),
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
@@ -458,6 +475,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             app.get("/api/v1/api-keys", &key_a).await.1,
             app.get("/api/v1/wechat/accounts", &key_a).await.1,
             app.get("/api/v1/customers", &key_a).await.1,
+            app.get("/api/v1/channels", &key_a).await.1,
         )
     };
     let before = snapshot().await;
@@ -469,6 +487,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         account_a["id"].as_str().unwrap(),
         &customer_a,
         &job_a,
+        &channel_a.id,
     ];
 
     let doc: Value = app

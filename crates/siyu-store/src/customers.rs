@@ -244,7 +244,7 @@ pub async fn record_follow(
     Ok(())
 }
 
-/// A scan by an existing follower: the latest touchpoint, not a new follow.
+/// A scan by an existing follower: the latest touchpoint (re-engagement); first-touch attribution stays with how the fan came.
 pub async fn record_scan(
     tx: &mut Tx,
     customer: &str,
@@ -252,7 +252,7 @@ pub async fn record_scan(
     now: i64,
 ) -> Result<(), StoreError> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE customers SET first_scene = COALESCE(first_scene, $2), last_scene = $2, updated_at = $3 WHERE id = $1")
+        "UPDATE customers SET last_scene = $2, updated_at = $3 WHERE id = $1")
         .bind(customer).bind(scene).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

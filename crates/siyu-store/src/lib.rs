@@ -14,6 +14,7 @@ mod migrate;
 
 pub mod api_keys;
 pub mod audit;
+pub mod channels;
 pub mod customers;
 pub mod inbound;
 pub mod jobs;

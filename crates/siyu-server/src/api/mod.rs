@@ -2,6 +2,7 @@
 //! Routes are registered through `utoipa-axum`, so the router and the document cannot drift.
 
 mod audit;
+mod channels;
 mod customers;
 mod jobs;
 mod keys;
@@ -43,6 +44,7 @@ impl Modify for BearerAuth {
     }
 }
 
+pub use channels::{stats_of as channel_stats_of, ChannelStats};
 pub use wechat::TriedReply;
 
 /// The API router together with its OpenAPI document.
@@ -64,6 +66,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::list_customers))
         .routes(routes!(customers::get_customer))
         .routes(routes!(customers::customer_messages))
+        .routes(routes!(channels::create_channel, channels::list_channels))
+        .routes(routes!(channels::get_channel))
+        .routes(routes!(channels::channel_stats))
+        .routes(routes!(channels::channel_qr_png))
+        .routes(routes!(channels::channel_qr_svg))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

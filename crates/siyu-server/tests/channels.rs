@@ -1,0 +1,198 @@
+//! Channels: QR codes from WeChat (a local fake), rendered images that decode to WeChat's URL,
+//! and attribution figures from follows and scans.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
+mod support;
+
+use serde_json::json;
+use siyu_fake_wechat::FakeConfig;
+use siyu_store::Backend;
+use support::{code, wechat_post_plain, TestApp};
+
+const TOKEN: &str = "channelToken";
+
+async fn setup(backend: Backend) -> (TestApp, siyu_fake_wechat::FakeWechat, String, String) {
+    let fake = siyu_fake_wechat::spawn(FakeConfig::default()).await;
+    let app = TestApp::spawn_with(backend, &[("SIYU_WECHAT_API_BASE", fake.base_url())]).await;
+    let (_, key) = app.tenant("渠道").await;
+    let (s, a) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(json!({"app_id": "wx00000000000000c1", "app_secret": "0123456789abcdef0123456789abcdef", "token": TOKEN, "mode": "plain"})))
+        .await;
+    assert_eq!(s, 201);
+    (app, fake, key, a["id"].as_str().unwrap().to_owned())
+}
+
+fn decode_png(bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(bytes);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+story!(
+    a_channel_gets_a_code_that_scans_to_wechats_url,
+    channel_figures_follow_the_fans
+);
+
+async fn a_channel_gets_a_code_that_scans_to_wechats_url(backend: Backend) {
+    let (app, fake, key, _) = setup(backend).await;
+    let (s, c) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "秋季海报", "kind": "poster"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let (id, scene, url) = (
+        c["id"].as_str().unwrap(),
+        c["scene"].as_str().unwrap(),
+        c["qr_url"].as_str().unwrap(),
+    );
+    assert!(url.starts_with("http://weixin.qq.com/q/"), "{url}");
+    assert_eq!(fake.qrcodes().len(), 1);
+
+    let png = app
+        .http
+        .get(app.url(&format!("/api/v1/channels/{id}/qr.png?size=300")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(
+        decode_png(&png.bytes().await.unwrap()),
+        url,
+        "the PNG decodes to qr_url"
+    );
+    let svg = app
+        .http
+        .get(app.url(&format!("/api/v1/channels/{id}/qr.svg")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"));
+    let (s, e) = app
+        .get(&format!("/api/v1/channels/{id}/qr.png?size=10"), &key)
+        .await;
+    assert_eq!((s, code(&e)), (422, "validation_failed"));
+
+    for (body, field) in [
+        (json!({"name": "", "kind": "poster"}), "name"),
+        (json!({"name": "x", "kind": "billboard"}), "kind"),
+        (
+            json!({"name": "x", "kind": "event", "expires_in_days": 31}),
+            "expires_in_days",
+        ),
+        (
+            json!({"name": "x", "kind": "ad", "cost_fen": -1}),
+            "cost_fen",
+        ),
+    ] {
+        let (s, e) = app.call("POST", "/api/v1/channels", &key, Some(body)).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
+    }
+    fake.fail_next("/cgi-bin/qrcode/create", 48001, 1);
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "x", "kind": "table"})),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (502, "wechat_api_error"), "{e}");
+    let (_, list) = app.get("/api/v1/channels", &key).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "a refused code stores no channel"
+    );
+
+    let (_, key2) = app.tenant("无公众号").await;
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key2,
+            Some(json!({"name": "x", "kind": "table"})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("account_id")));
+    assert!(!scene.is_empty());
+    app.stop().await;
+}
+
+async fn channel_figures_follow_the_fans(backend: Backend) {
+    let (app, _fake, key, account) = setup(backend).await;
+    let (_, c) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "12 号桌", "kind": "table", "cost_fen": 600})),
+        )
+        .await;
+    let (id, scene) = (
+        c["id"].as_str().unwrap().to_owned(),
+        c["scene"].as_str().unwrap().to_owned(),
+    );
+    let now = app.state.now() / 1000;
+    let day = 86_400;
+    let event = |fan: &str, at: i64, ev: &str, key: &str| {
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>{fan}</FromUserName><CreateTime>{at}</CreateTime><MsgType>event</MsgType><Event>{ev}</Event><EventKey>{key}</EventKey></xml>")
+    };
+    let qrscene = format!("qrscene_{scene}");
+    for xml in [
+        event("fan_a", now - 10 * day, "subscribe", &qrscene),
+        event("fan_b", now - 10 * day, "subscribe", &qrscene),
+        event("fan_b", now - 8 * day, "unsubscribe", ""),
+        event("fan_c", now - 3600, "subscribe", &qrscene),
+        event("fan_old", now - 20 * day, "subscribe", ""),
+        event("fan_old", now - 60, "SCAN", &scene),
+        event("fan_x", now - 60, "subscribe", "qrscene_another"),
+    ] {
+        assert_eq!(wechat_post_plain(&app, &account, TOKEN, &xml).await.0, 200);
+    }
+    let (s, stats) = app.get(&format!("/api/v1/channels/{id}/stats"), &key).await;
+    assert_eq!(s, 200);
+    assert_eq!(stats["scans"], 4, "three follows and one scan: {stats}");
+    assert_eq!(
+        stats["new_follows"], 3,
+        "a scan by an existing follower is not a new fan"
+    );
+    assert_eq!(stats["unfollows"], 1);
+    assert_eq!(
+        stats["retained_7d"], 1,
+        "fan_b left within 7 days; fan_c is too new to count"
+    );
+    assert_eq!(stats["active"], 2);
+    assert_eq!(
+        stats["cost_per_retained_fan_fen"], 300,
+        "600 fen over the two fans still following"
+    );
+    let (_, old) = app
+        .get("/api/v1/customers?identity=openid:fan_old", &key)
+        .await;
+    assert_eq!(
+        old["items"][0]["first_scene"],
+        serde_json::Value::Null,
+        "first touch stays with how they came"
+    );
+    assert_eq!(
+        old["items"][0]["last_scene"],
+        scene.as_str(),
+        "last touch is the scan"
+    );
+    app.stop().await;
+}

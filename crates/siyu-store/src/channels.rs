@@ -1,0 +1,126 @@
+//! Channels: touchpoints (a poster, a table, a package, a store associate…) each with its own
+//! QR scene, and the figures that say which touchpoint brought which fans.
+
+use serde::Serialize;
+use siyu_domain::TenantId;
+
+use crate::db::{on_pool, on_tx};
+use crate::{Store, StoreError, Tx};
+
+/// A channel as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Channel {
+    /// Its id (`ch_…`).
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// The Official Account its QR code belongs to.
+    pub account_id: String,
+    /// Display name.
+    pub name: String,
+    /// `package`, `tag`, `poster`, `table`, `store`, `associate`, `event`, `ad`, `online`.
+    pub kind: String,
+    /// The QR scene WeChat sends back (`EventKey` = `qrscene_{scene}` on follow, `{scene}` on scan).
+    pub scene: String,
+    /// What the touchpoint cost, in fen, for ROI.
+    pub cost_fen: Option<i64>,
+    /// WeChat's QR ticket.
+    pub ticket: String,
+    /// The QR code's content.
+    pub qr_url: String,
+    /// Expiry of a temporary code, Unix ms.
+    pub expires_at: Option<i64>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, tenant_id, account_id, name, kind, scene, cost_fen, ticket, qr_url, expires_at, created_at";
+
+/// Stores a channel; a scene already used on the account is `Conflict`.
+pub async fn insert(tx: &mut Tx, c: &Channel) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO channels ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
+    on_tx!(tx, x => sqlx::query(&sql)
+        .bind(&c.id).bind(&c.tenant_id).bind(&c.account_id).bind(&c.name).bind(&c.kind).bind(&c.scene)
+        .bind(c.cost_fen).bind(&c.ticket).bind(&c.qr_url).bind(c.expires_at).bind(c.created_at)
+        .execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A tenant's channels, newest first.
+pub async fn list(store: &Store, tenant: &TenantId) -> Result<Vec<Channel>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM channels WHERE tenant_id = $1 ORDER BY created_at DESC, id");
+    Ok(on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).fetch_all(p).await)?)
+}
+
+/// One of a tenant's channels.
+pub async fn get(store: &Store, tenant: &TenantId, id: &str) -> Result<Channel, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM channels WHERE tenant_id = $1 AND id = $2");
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_one(p).await)?,
+    )
+}
+
+/// What a channel did.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct Stats {
+    /// Scans of its code: follows through it and scans by existing followers.
+    pub scans: i64,
+    /// Follows through its code.
+    pub new_follows: i64,
+    /// Fans first brought by it who have since unfollowed.
+    pub unfollows: i64,
+    /// Fans who followed through it at least 7 days ago and did not unfollow within 7 days.
+    pub retained_7d: i64,
+    /// Fans who followed through it at least 30 days ago and did not unfollow within 30 days.
+    pub retained_30d: i64,
+    /// Fans first brought by it who still follow and interacted in the last 30 days.
+    pub active: i64,
+    /// Fans first brought by it (first-touch attribution).
+    pub attributed: i64,
+}
+
+/// The figures of a channel at `now` (Unix ms).
+pub async fn stats(
+    store: &Store,
+    tenant: &TenantId,
+    c: &Channel,
+    now: i64,
+) -> Result<Stats, StoreError> {
+    const DAY: i64 = 86_400_000;
+    let retained = "SELECT COUNT(DISTINCT f.customer_id) FROM follow_history f
+         WHERE f.tenant_id = $1 AND f.scene = $2 AND f.action = 'follow' AND f.at <= $3 - $4
+           AND NOT EXISTS (SELECT 1 FROM follow_history u WHERE u.customer_id = f.customer_id
+                           AND u.action = 'unfollow' AND u.at > f.at AND u.at <= f.at + $4)";
+    let sql = format!(
+        "SELECT
+           (SELECT COUNT(*) FROM wechat_inbound WHERE account_id = $5 AND
+              ((event = 'subscribe' AND event_key = $6) OR (event = 'SCAN' AND event_key = $2))) AS scans,
+           (SELECT COUNT(*) FROM follow_history WHERE tenant_id = $1 AND scene = $2 AND action = 'follow') AS new_follows,
+           (SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND first_scene = $2 AND NOT following AND unfollowed_at IS NOT NULL) AS unfollows,
+           ({retained}) AS retained_7d,
+           ({}) AS retained_30d,
+           (SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND first_scene = $2 AND following AND last_interaction_at > $3 - $7) AS active,
+           (SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND first_scene = $2) AS attributed",
+        retained.replace("$4", "$7")
+    );
+    Ok(on_pool!(store, p => sqlx::query_as(&sql)
+        .bind(tenant.as_str()).bind(&c.scene).bind(now).bind(7 * DAY).bind(&c.account_id)
+        .bind(format!("qrscene_{}", c.scene)).bind(30 * DAY).fetch_one(p).await)?)
+}
+
+/// Fans first brought by a channel, most recent first.
+pub async fn fans(
+    store: &Store,
+    tenant: &TenantId,
+    scene: &str,
+    limit: i64,
+) -> Result<Vec<crate::customers::Customer>, StoreError> {
+    let sql = "SELECT id, tenant_id, following, followed_at, unfollowed_at, first_scene, last_scene, last_interaction_at, last_latitude, last_longitude, last_location_at, nickname, created_at, updated_at
+               FROM customers WHERE tenant_id = $1 AND first_scene = $2 ORDER BY followed_at DESC, id LIMIT $3";
+    Ok(
+        on_pool!(store, p => sqlx::query_as(sql).bind(tenant.as_str()).bind(scene).bind(limit).fetch_all(p).await)?,
+    )
+}
