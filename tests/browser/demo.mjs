@@ -61,6 +61,16 @@ try {
   await page.waitForSelector('#try-answer');
   assert.match(await page.locator('#try-answer').innerText(), /知识库答案 · member .*会员卡/);
   await page.screenshot({ path: `${shots}/demo-replies.png`, fullPage: true });
+  await page.click('nav >> text=渠道二维码');
+  await page.waitForURL(`${base}/console/channels`);
+  await page.waitForSelector('#channels-chart canvas');
+  assert.equal(await page.locator('#channels-table tbody tr').count(), 4, 'the demo channels');
+  await page.screenshot({ path: `${shots}/demo-channels.png`, fullPage: true });
+  await page.click('#channels-table >> text=秋季海报');
+  await page.waitForLoadState('load');
+  assert.ok(Number(await page.locator('#stat-follows').innerText()) > 0, 'the poster brought fans');
+  assert.ok(await page.locator('#channel-qr').evaluate((img) => img.naturalWidth > 0), 'the QR image loads');
+  await page.screenshot({ path: `${shots}/demo-channel.png`, fullPage: true });
   console.log('browser: demo walkthrough passed; screenshots in', shots);
 } finally {
   await browser.close();

@@ -224,6 +224,10 @@ pub fn router(state: AppState) -> Router {
             "/assets/app.css",
             get(|| asset("text/css", include_str!("../assets/app.css"))),
         )
+        .route(
+            "/assets/echarts.min.js",
+            get(|| asset("text/javascript", include_str!("../assets/echarts.min.js"))),
+        )
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), timeout))

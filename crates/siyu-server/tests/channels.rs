@@ -36,8 +36,121 @@ fn decode_png(bytes: &[u8]) -> String {
 
 story!(
     a_channel_gets_a_code_that_scans_to_wechats_url,
-    channel_figures_follow_the_fans
+    channel_figures_follow_the_fans,
+    channels_in_the_console
 );
+
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[i..i + html[i..].find('"').unwrap()].to_owned()
+}
+
+async fn channels_in_the_console(backend: Backend) {
+    let (app, _fake, key, _) = setup(backend).await;
+    let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.staff(Some(&tenant), "ops-ch", "operator", "correct-horse")
+        .await;
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = http
+        .post(app.url("/console/login"))
+        .form(&[
+            ("login", "ops-ch"),
+            ("password", "correct-horse"),
+            ("csrf", &csrf_of(&login)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let list = http
+        .get(app.url("/console/channels"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("还没有渠道二维码"));
+    let csrf = csrf_of(&list);
+    let r = http
+        .post(app.url("/console/channels"))
+        .form(&[
+            ("name", "包装二维码"),
+            ("kind", "package"),
+            ("cost_yuan", "1.5x"),
+            ("expires_in_days", ""),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a bad amount is refused");
+    let r = http
+        .post(app.url("/console/channels"))
+        .form(&[
+            ("name", "包装二维码"),
+            ("kind", "package"),
+            ("cost_yuan", "120.50"),
+            ("expires_in_days", ""),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let detail_path = r.headers()["location"].to_str().unwrap().to_owned();
+    let detail = http
+        .get(app.url(&detail_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("包装二维码") && detail.contains("id=\"channel-qr\""));
+    let png = http
+        .get(app.url(&format!("{detail_path}/qr.png?size=256")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (_, list) = app.get("/api/v1/channels", &key).await;
+    assert_eq!(
+        decode_png(&png),
+        list["items"][0]["qr_url"].as_str().unwrap()
+    );
+    assert_eq!(list["items"][0]["cost_fen"], 12050);
+    let page = http
+        .get(app.url("/console/channels"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("echarts.min.js") && page.contains("channels-chart"),
+        "{page}"
+    );
+    app.stop().await;
+}
 
 async fn a_channel_gets_a_code_that_scans_to_wechats_url(backend: Backend) {
     let (app, fake, key, _) = setup(backend).await;

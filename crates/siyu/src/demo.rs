@@ -97,11 +97,12 @@ async fn seed(store: &Store, password: &str) -> Result<Option<TenantId>, String>
     Ok(Some(tenant.id))
 }
 
-/// Connects the demo Official Account with auto-replies and a menu; returns its id.
+/// Connects the demo Official Account with auto-replies, a menu and channel QR codes; returns
+/// its id and the channels' scenes.
 async fn connect_account(
     state: &siyu_server::state::AppState,
     tenant: &TenantId,
-) -> Result<String, String> {
+) -> Result<(String, Vec<String>), String> {
     let account = accounts::create(
         state,
         tenant,
@@ -149,20 +150,32 @@ async fn connect_account(
     siyu_server::wechat::sync::start(state, tenant, &account.id, &Actor::System)
         .await
         .map_err(err)?;
-    Ok(account.id)
+    let mut scenes = Vec::new();
+    for (name, kind, cost) in [
+        ("秋季海报", "poster", Some(20_000)),
+        ("12 号桌", "table", None),
+        ("咖啡豆包装", "package", Some(5_000)),
+        ("导购小王", "associate", None),
+    ] {
+        let n = siyu_server::channels::NewChannel {
+            name: name.into(),
+            kind: kind.into(),
+            account_id: None,
+            cost_fen: cost,
+            expires_in_days: None,
+        };
+        let c = siyu_server::channels::create(state, tenant, n, &Actor::System)
+            .await
+            .map_err(err)?;
+        scenes.push(c.scene);
+    }
+    Ok((account.id, scenes))
 }
 
 /// Fans arriving through the callback endpoint, as WeChat would deliver them.
-async fn simulate_fans(base: &str, account: &str) -> Result<(), String> {
+async fn simulate_fans(base: &str, account: &str, scenes: &[String]) -> Result<(), String> {
     let http = reqwest::Client::new();
     let now = SystemClock.now_ms() / 1000;
-    let scenes = [
-        "poster-autumn",
-        "table-12",
-        "package-beans",
-        "associate-wang",
-        "table-3",
-    ];
     let questions = [
         "几点开门？",
         "会员卡怎么办理",
@@ -171,12 +184,15 @@ async fn simulate_fans(base: &str, account: &str) -> Result<(), String> {
         "你们的猫叫什么名字",
     ];
     let mut msg_id = now * 1000;
-    for i in 0..24i64 {
+    for i in 0..40i64 {
         let openid = format!("oDemo{i:02}xiaoman{:012}", i * 7919);
-        let t = now - 3_600 * (24 - i);
+        // Spread over the last 20 days so 7-day retention has something to show.
+        let t = now - 12 * 3_600 * (40 - i);
+        let scene = scenes.get(usize::try_from(i).unwrap_or(0) % (scenes.len() + 1));
+        // Every fifth fan follows without a code (searching for the account).
+        let key = scene.map(|s| format!("qrscene_{s}")).unwrap_or_default();
         let mut events = vec![format!(
-            "<MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_{}</EventKey>",
-            scenes[usize::try_from(i).unwrap_or(0) % scenes.len()]
+            "<MsgType>event</MsgType><Event>subscribe</Event><EventKey>{key}</EventKey>"
         )];
         if i % 2 == 0 {
             msg_id += 1;
@@ -237,8 +253,8 @@ pub async fn run(mut config: Config) -> Result<(), String> {
         None => None,
     };
     let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
-    if let Some(account) = &account {
-        simulate_fans(&base, account).await?;
+    if let Some((account, scenes)) = &account {
+        simulate_fans(&base, account, scenes).await?;
     }
     let public = state.config.public_url.clone().unwrap_or(base);
     println!("siyu demo is running — {DEMO_TENANT}");

@@ -1,5 +1,6 @@
 //! The merchant console: server-rendered pages with htmx, Chinese first with an English switch.
 
+mod channels;
 mod fans;
 pub mod i18n;
 mod login;
@@ -77,6 +78,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(replies::set_fallback),
         )
         .route("/console/wechat/{id}/replies/try", post(replies::try_it))
+        .route(
+            "/console/channels",
+            get(channels::list).post(channels::create),
+        )
+        .route("/console/channels/{id}", get(channels::detail))
+        .route("/console/channels/{id}/qr.png", get(channels::qr_png))
+        .route("/console/channels/{id}/qr.svg", get(channels::qr_svg))
         .route("/console/fans", get(fans::fans))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/platform", get(platform::tenants))

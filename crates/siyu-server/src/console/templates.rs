@@ -37,6 +37,11 @@ const FILES: &[(&str, &str)] = &[
     ("menu.html", include_str!("../../templates/menu.html")),
     ("replies.html", include_str!("../../templates/replies.html")),
     (
+        "channels.html",
+        include_str!("../../templates/channels.html"),
+    ),
+    ("channel.html", include_str!("../../templates/channel.html")),
+    (
         "try_result.html",
         include_str!("../../templates/try_result.html"),
     ),

@@ -142,13 +142,14 @@ pub(super) async fn apply(
     if let Some(c) = &customer {
         match event {
             Some(Event::Subscribe { scene, .. }) => {
+                let scene = scene.as_deref().filter(|s| !s.is_empty());
                 customers::record_follow(
                     &mut tx,
                     &tenant,
                     c,
                     &a.id,
                     true,
-                    scene.as_deref(),
+                    scene,
                     "wechat.callback",
                     at,
                     now,
