@@ -3,6 +3,7 @@
 //! Nothing here performs IO. Time is passed in through [`Clock`] so rules stay testable.
 
 pub mod clock;
+pub mod draw;
 pub mod error;
 pub mod ids;
 pub mod money;

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod config;
 pub mod console;
 pub mod crypto;
+pub mod draws;
 pub mod error;
 pub mod extract;
 pub mod jobs;

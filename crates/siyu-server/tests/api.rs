@@ -453,6 +453,14 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    let (_, draw_a) = app
+        .call(
+            "POST",
+            "/api/v1/draws",
+            &key_a,
+            Some(json!({"name": "A draw", "prizes": [{"name": "p", "odds_bp": 100, "stock": 1}]})),
+        )
+        .await;
     let resource = |path: &str| -> String {
         match path {
             p if p.starts_with("/api/v1/staff/") => staff_a["id"].as_str().unwrap().to_owned(),
@@ -465,6 +473,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             p if p.starts_with("/api/v1/customers/") => customer_a.clone(),
             p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
             p if p.starts_with("/api/v1/channels/") => channel_a.id.clone(),
+            p if p.starts_with("/api/v1/draws/") => draw_a["id"].as_str().unwrap().to_owned(),
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
@@ -476,6 +485,12 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             app.get("/api/v1/wechat/accounts", &key_a).await.1,
             app.get("/api/v1/customers", &key_a).await.1,
             app.get("/api/v1/channels", &key_a).await.1,
+            app.get(
+                &format!("/api/v1/draws/{}", draw_a["id"].as_str().unwrap()),
+                &key_a,
+            )
+            .await
+            .1,
         )
     };
     let before = snapshot().await;
@@ -488,6 +503,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         &customer_a,
         &job_a,
         &channel_a.id,
+        draw_a["id"].as_str().unwrap(),
     ];
 
     let doc: Value = app
@@ -517,6 +533,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             }
                             p if p.ends_with("/replies") => json!({"rules": []}),
                             p if p.ends_with("/replies/try") => json!({"text": "hi"}),
+                            p if p.ends_with("/entries") => json!({"customer_id": customer_a}),
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

@@ -16,6 +16,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod channels;
 pub mod customers;
+pub mod draws;
 pub mod inbound;
 pub mod jobs;
 pub mod login_attempts;

@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod demo;
 mod dev;
+mod draw;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         bench: bench::Bench,
+    },
+    /// Prize draws: `siyu draw verify EXPORT.json` re-derives every result.
+    Draw {
+        #[command(subcommand)]
+        command: draw::DrawCommand,
     },
     /// Developer tools, e.g. `siyu dev fake-wechat --listen 127.0.0.1:8090`.
     Dev {
@@ -84,6 +90,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let command = match cli.command {
         Command::Bench { bench } => return bench::run(bench).await,
         Command::Dev { command } => return dev::run(command).await,
+        Command::Draw { command } => return draw::run(command),
         other => other,
     };
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
@@ -97,7 +104,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin { command } => admin::run(config, command).await,
-        Command::Bench { .. } | Command::Dev { .. } => Ok(()),
+        Command::Bench { .. } | Command::Dev { .. } | Command::Draw { .. } => Ok(()),
     }
 }
 

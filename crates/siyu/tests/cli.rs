@@ -451,3 +451,71 @@ fn demo_in_chromium() {
         stderr(&out)
     );
 }
+
+#[test]
+fn draw_verify_rederives_results_and_catches_forgeries() {
+    use siyu_domain::draw::{award, commitment, pick, roll, EntryResult, Prize};
+    let env = Env::sqlite();
+    let prizes = vec![
+        Prize {
+            index: 0,
+            odds_bp: 2_000,
+            stock: 3,
+        },
+        Prize {
+            index: 1,
+            odds_bp: 5_000,
+            stock: 40,
+        },
+    ];
+    let seed = "revealed-seed-0123";
+    let mut remaining = vec![3, 40];
+    let entries: Vec<EntryResult> = (1..=200u64)
+        .map(|seq| {
+            let entry_id = format!("dr_x:{seq}");
+            let awarded = award(
+                pick(roll(seed, &entry_id), &prizes),
+                &prizes,
+                &mut remaining,
+            );
+            EntryResult {
+                seq,
+                entry_id,
+                awarded,
+            }
+        })
+        .collect();
+    let export = serde_json::json!({"campaign_id": "dr_x", "commitment": commitment(seed), "seed": seed, "prizes": prizes, "entries": entries});
+    let good = env.dir.join("export.json");
+    std::fs::write(&good, export.to_string()).unwrap();
+    let out = env.run(&["draw", "verify", good.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let v: Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(
+        (v["verified"].as_bool(), v["entries"].as_u64()),
+        (Some(true), Some(200))
+    );
+
+    let mut forged = export.clone();
+    let i = entries.iter().position(|e| e.awarded.is_none()).unwrap();
+    forged["entries"][i]["awarded"] = serde_json::json!(0);
+    let bad = env.dir.join("forged.json");
+    std::fs::write(&bad, forged.to_string()).unwrap();
+    let out = env.run(&["draw", "verify", bad.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("forged.json"), "{}", stderr(&out));
+
+    let mut wrong_seed = export.clone();
+    wrong_seed["seed"] = serde_json::json!("guessed");
+    std::fs::write(&bad, wrong_seed.to_string()).unwrap();
+    let out = env.run(&["draw", "verify", bad.to_str().unwrap()], None);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DOES NOT MATCH"));
+    std::fs::write(&bad, "{\"campaign_id\": 1}").unwrap();
+    let err = stderr(&env.run(&["draw", "verify", bad.to_str().unwrap()], None));
+    assert!(err.contains("forged.json: line 1"), "{err}");
+}

@@ -4,6 +4,7 @@
 mod audit;
 mod channels;
 mod customers;
+mod draws;
 mod jobs;
 mod keys;
 mod ops;
@@ -71,6 +72,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::channel_stats))
         .routes(routes!(channels::channel_qr_png))
         .routes(routes!(channels::channel_qr_svg))
+        .routes(routes!(draws::create_draw))
+        .routes(routes!(draws::get_draw))
+        .routes(routes!(draws::enter_draw))
+        .routes(routes!(draws::close_draw))
+        .routes(routes!(draws::export_draw))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
