@@ -38,6 +38,28 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The first `len` Crockford base32 characters of `bytes`.
+pub fn base32(bytes: &[u8], len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 && out.len() < len {
+            bits -= 5;
+            out.push(char::from(CROCKFORD[((acc >> bits) & 31) as usize]));
+        }
+    }
+    out
+}
+
+/// Compares two byte strings in constant time.
+pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Why sealed data could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[error("the sealed value is corrupt or was sealed with another SIYU_SECRET_KEY")]
@@ -76,6 +98,15 @@ impl Keys {
             .ok()?;
         self.mac(value).verify_slice(&sig).ok()?;
         Some(value)
+    }
+
+    /// A short, typable authentication tag: Crockford base32 of `HMAC(key, purpose ‖ value)`,
+    /// `len` characters (5 bits each). Used to make codes that can be checked without a lookup.
+    pub fn tag(&self, purpose: &str, value: &str, len: usize) -> String {
+        let mut mac = self.mac(purpose);
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        base32(&mac.finalize().into_bytes(), len)
     }
 
     /// Encrypts a secret for storage (AES-256-GCM, random nonce): `base64(nonce || ciphertext)`.
@@ -124,6 +155,21 @@ mod tests {
         assert_eq!(k.verify(&s.replace("abc", "abd")), None);
         assert_eq!(keys("another key another key another key").verify(&s), None);
         assert_eq!(k.verify("garbage"), None);
+    }
+
+    #[test]
+    fn tags_are_keyed_and_typable() {
+        let k = keys("0123456789abcdef0123456789abcdef");
+        let t = k.tag("voucher", "tn_a:ABC", 6);
+        assert_eq!(t.len(), 6);
+        assert!(t.bytes().all(|b| CROCKFORD.contains(&b)));
+        assert_eq!(t, k.tag("voucher", "tn_a:ABC", 6));
+        assert_ne!(t, k.tag("voucher", "tn_b:ABC", 6));
+        assert_ne!(
+            t,
+            keys("another key another key another key").tag("voucher", "tn_a:ABC", 6)
+        );
+        assert_eq!(base32(&[0xff, 0xff], 3), "ZZZ");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod passwords;
 pub mod services;
 pub mod state;
+pub mod vouchers;
 pub mod wechat;
 
 pub use app::{Application, BuildOptions};

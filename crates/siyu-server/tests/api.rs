@@ -461,6 +461,22 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             Some(json!({"name": "A draw", "prizes": [{"name": "p", "odds_bp": 100, "stock": 1}]})),
         )
         .await;
+    let (_, template_a) = app
+        .call(
+            "POST",
+            "/api/v1/vouchers/templates",
+            &key_a,
+            Some(json!({"name": "A券", "kind": "amount_off", "amount_fen": 100, "stock": 5})),
+        )
+        .await;
+    let (_, voucher_a) = app
+        .call(
+            "POST",
+            "/api/v1/vouchers",
+            &key_a,
+            Some(json!({"template_id": template_a["id"], "customer_id": customer_a})),
+        )
+        .await;
     let resource = |path: &str| -> String {
         match path {
             p if p.starts_with("/api/v1/staff/") => staff_a["id"].as_str().unwrap().to_owned(),
@@ -474,6 +490,9 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
             p if p.starts_with("/api/v1/channels/") => channel_a.id.clone(),
             p if p.starts_with("/api/v1/draws/") => draw_a["id"].as_str().unwrap().to_owned(),
+            p if p.starts_with("/api/v1/vouchers/") => {
+                voucher_a["code"].as_str().unwrap().to_owned()
+            }
             other => panic!("name tenant A's resource for {other} in this test"),
         }
     };
@@ -504,6 +523,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         &job_a,
         &channel_a.id,
         draw_a["id"].as_str().unwrap(),
+        voucher_a["code"].as_str().unwrap(),
     ];
 
     let doc: Value = app
@@ -534,6 +554,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/replies") => json!({"rules": []}),
                             p if p.ends_with("/replies/try") => json!({"text": "hi"}),
                             p if p.ends_with("/entries") => json!({"customer_id": customer_a}),
+                            p if p.ends_with("/redeem") => json!({"store": "B"}),
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

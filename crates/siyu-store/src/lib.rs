@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod staff;
 pub mod tenants;
 pub mod testing;
+pub mod vouchers;
 pub mod wechat_accounts;
 pub mod wechat_tokens;
 

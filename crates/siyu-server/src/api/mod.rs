@@ -10,6 +10,7 @@ mod keys;
 mod ops;
 mod staff;
 mod tenant;
+mod vouchers;
 mod wechat;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -77,6 +78,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(draws::enter_draw))
         .routes(routes!(draws::close_draw))
         .routes(routes!(draws::export_draw))
+        .routes(routes!(vouchers::create_template, vouchers::list_templates))
+        .routes(routes!(vouchers::issue_voucher))
+        .routes(routes!(vouchers::get_voucher))
+        .routes(routes!(vouchers::redeem_voucher))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

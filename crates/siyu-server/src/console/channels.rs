@@ -70,7 +70,7 @@ pub(super) struct ChannelForm {
 }
 
 /// Parses a yuan amount typed by a person (`12`, `12.5`, `12.50`) into fen, exactly.
-fn parse_yuan(s: &str) -> Result<Option<i64>, ApiError> {
+pub(super) fn parse_yuan(s: &str) -> Result<Option<i64>, ApiError> {
     let s = s.trim().trim_start_matches('¥');
     if s.is_empty() {
         return Ok(None);

@@ -10,6 +10,7 @@ mod platform;
 mod replies;
 mod session;
 pub mod templates;
+mod vouchers;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -85,6 +86,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/channels/{id}", get(channels::detail))
         .route("/console/channels/{id}/qr.png", get(channels::qr_png))
         .route("/console/channels/{id}/qr.svg", get(channels::qr_svg))
+        .route(
+            "/console/vouchers",
+            get(vouchers::list).post(vouchers::create),
+        )
+        .route(
+            "/console/redeem",
+            get(vouchers::redeem_form).post(vouchers::redeem),
+        )
         .route("/console/fans", get(fans::fans))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/platform", get(platform::tenants))

@@ -40,6 +40,11 @@ const FILES: &[(&str, &str)] = &[
         "channels.html",
         include_str!("../../templates/channels.html"),
     ),
+    ("redeem.html", include_str!("../../templates/redeem.html")),
+    (
+        "vouchers.html",
+        include_str!("../../templates/vouchers.html"),
+    ),
     ("channel.html", include_str!("../../templates/channel.html")),
     (
         "try_result.html",
