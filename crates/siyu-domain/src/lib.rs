@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod draw;
 pub mod error;
+pub mod geo;
 pub mod ids;
 pub mod money;
 pub mod staff;

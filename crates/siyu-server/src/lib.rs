@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod passwords;
 pub mod services;
 pub mod state;
+pub mod stores;
 pub mod vouchers;
 pub mod wechat;
 

@@ -35,10 +35,72 @@ fn decode_png(bytes: &[u8]) -> String {
 }
 
 story!(
+    a_location_inside_a_store_earns_one_offer_a_day,
     a_channel_gets_a_code_that_scans_to_wechats_url,
     channel_figures_follow_the_fans,
     channels_in_the_console
 );
+
+async fn a_location_inside_a_store_earns_one_offer_a_day(backend: Backend) {
+    let fake = siyu_fake_wechat::spawn(FakeConfig::default().with_open_service_window()).await;
+    let app = TestApp::spawn_with(backend, &[("SIYU_WECHAT_API_BASE", fake.base_url())]).await;
+    let (_, key) = app.tenant("门店优惠").await;
+    let (_, a) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(json!({"app_id": "wx00000000000000c2", "app_secret": "0123456789abcdef0123456789abcdef", "token": TOKEN, "mode": "plain"})))
+        .await;
+    let account = a["id"].as_str().unwrap();
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/stores",
+            &key,
+            Some(json!({"name": "滨湖店", "latitude": 91.0, "longitude": 117.0})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("latitude")));
+    let (s, _) = app
+        .call("POST", "/api/v1/stores", &key, Some(json!({"name": "滨湖店", "latitude": 31.7405, "longitude": 117.2821, "radius_m": 300, "offer_text": "您就在滨湖店附近，凭此消息到店美式立减 5 元"})))
+        .await;
+    assert_eq!(s, 201);
+    let now = app.state.now() / 1000;
+    let location = |fan: &str, t: i64, lat: f64, lon: f64| {
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>{fan}</FromUserName><CreateTime>{t}</CreateTime><MsgType>event</MsgType><Event>LOCATION</Event><Latitude>{lat}</Latitude><Longitude>{lon}</Longitude><Precision>20</Precision></xml>")
+    };
+    // Inside (about 100 m away), three reports in a row; another fan 5 km away.
+    for (i, xml) in [
+        location("fan_near", now - 30, 31.7410, 117.2830),
+        location("fan_near", now - 20, 31.7412, 117.2829),
+        location("fan_near", now - 10, 31.7409, 117.2825),
+        location("fan_far", now - 10, 31.7800, 117.3300),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            wechat_post_plain(&app, account, TOKEN, xml).await.0,
+            200,
+            "report {i}"
+        );
+    }
+    for _ in 0..200 {
+        if siyu_store::jobs::queue_depth(&app.state.store)
+            .await
+            .unwrap()
+            == 0
+            && !fake.custom_messages().is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let sent = fake.custom_messages();
+    assert_eq!(sent.len(), 1, "one offer per fan per day: {sent:?}");
+    assert!(
+        format!("{:?}", sent[0]).contains("fan_near")
+            && format!("{:?}", sent[0]).contains("滨湖店")
+    );
+    app.stop().await;
+}
 
 fn csrf_of(html: &str) -> String {
     let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;

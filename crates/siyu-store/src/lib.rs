@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod login_attempts;
 pub mod sessions;
 pub mod staff;
+pub mod stores;
 pub mod tenants;
 pub mod testing;
 pub mod vouchers;

@@ -9,6 +9,7 @@ mod jobs;
 mod keys;
 mod ops;
 mod staff;
+mod stores;
 mod tenant;
 mod vouchers;
 mod wechat;
@@ -82,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vouchers::issue_voucher))
         .routes(routes!(vouchers::get_voucher))
         .routes(routes!(vouchers::redeem_voucher))
+        .routes(routes!(stores::create_store, stores::list_stores))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

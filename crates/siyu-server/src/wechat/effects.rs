@@ -92,6 +92,33 @@ pub(super) async fn apply(
         Some(text) => Some(auto_reply(state, a, m, text, now).await?),
         None => None,
     };
+    // A location inside a store's geofence earns that store's offer.
+    let point = match (&m.kind, event) {
+        (
+            _,
+            Some(Event::Location {
+                latitude,
+                longitude,
+                ..
+            }),
+        ) => Some((*latitude, *longitude)),
+        (
+            MessageKind::Location {
+                latitude,
+                longitude,
+                ..
+            },
+            _,
+        ) => Some((*latitude, *longitude)),
+        _ => None,
+    };
+    let offer_store = match point {
+        Some((lat, lon)) => {
+            let stores = siyu_store::stores::list(&state.store, &tenant).await?;
+            crate::stores::store_at(&stores, lat, lon).map(|s| s.id.clone())
+        }
+        None => None,
+    };
     let mut tx = state.store.begin().await?;
 
     let customer = match event {
@@ -200,6 +227,9 @@ pub(super) async fn apply(
                 customers::touch(&mut tx, c, at, now).await?;
             }
         }
+    }
+    if let (Some(c), Some(store_id)) = (&customer, &offer_store) {
+        crate::stores::enqueue_offer(&mut tx, &tenant, &a.id, openid, c, store_id, now).await?;
     }
     let reply_xml = match &reply {
         PassiveReply::Reply(r) => Some(r.to_xml().map_err(|_| ApiError::Internal)?),
