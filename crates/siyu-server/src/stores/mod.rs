@@ -108,7 +108,7 @@ impl Job for LocationOffer {
 }
 
 /// The nearest store with an offer whose geofence contains the point, if any.
-pub fn store_at<'a>(stores: &'a [StoreRow], lat: f64, lon: f64) -> Option<&'a StoreRow> {
+pub fn store_at(stores: &[StoreRow], lat: f64, lon: f64) -> Option<&StoreRow> {
     stores
         .iter()
         .filter(|s| s.offer_text.is_some())

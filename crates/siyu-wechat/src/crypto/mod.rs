@@ -198,7 +198,7 @@ impl fmt::Debug for WechatCrypto {
 
 /// AES-CBC decrypt, strict unpad, then split `random(16) ‖ len ‖ msg ‖ appid`.
 fn decrypt_raw(key: &AesKey, raw: &[u8], app_id: &str) -> Result<String> {
-    if raw.is_empty() || raw.len() % 16 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(16) {
         return Err(WechatError::InvalidCiphertext(
             "length is not a positive multiple of 16",
         ));
