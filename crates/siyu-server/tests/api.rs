@@ -448,6 +448,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         qr_url: "http://weixin.qq.com/q/a".into(),
         expires_at: None,
         created_at: 1,
+        staff_id: None,
     };
     siyu_store::channels::insert(&mut tx, &channel_a)
         .await

@@ -35,11 +35,102 @@ fn decode_png(bytes: &[u8]) -> String {
 }
 
 story!(
+    an_associate_has_a_personal_code_and_sees_their_fans,
     a_location_inside_a_store_earns_one_offer_a_day,
     a_channel_gets_a_code_that_scans_to_wechats_url,
     channel_figures_follow_the_fans,
     channels_in_the_console
 );
+
+async fn an_associate_has_a_personal_code_and_sees_their_fans(backend: Backend) {
+    let (app, _fake, key, account) = setup(backend).await;
+    let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let clerk = app
+        .staff(Some(&tenant), "clerk-wang", "clerk", "correct-horse")
+        .await;
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "x", "kind": "poster", "staff_id": clerk})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("kind")));
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "x", "kind": "associate", "staff_id": "st_nobody"})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("staff_id")));
+
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    http.post(app.url("/console/login"))
+        .form(&[
+            ("login", "clerk-wang"),
+            ("password", "correct-horse"),
+            ("csrf", &csrf_of(&login)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let me = http
+        .get(app.url("/console/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(me.contains("make-my-qr"), "{me}");
+    let r = http
+        .post(app.url("/console/me/channel"))
+        .form(&[("csrf", csrf_of(&me))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, list) = app.get("/api/v1/channels", &key).await;
+    let scene = list["items"][0]["scene"].as_str().unwrap().to_owned();
+    assert_eq!(list["items"][0]["kind"], "associate");
+    let now = app.state.now() / 1000;
+    for fan in ["fan_w1", "fan_w2"] {
+        let xml = format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>{fan}</FromUserName><CreateTime>{now}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_{scene}</EventKey></xml>");
+        assert_eq!(wechat_post_plain(&app, &account, TOKEN, &xml).await.0, 200);
+    }
+    let me = http
+        .get(app.url("/console/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        me.contains("class=\"n my-follows\">2<"),
+        "the associate sees their two fans"
+    );
+    assert!(!me.contains("make-my-qr"));
+    app.stop().await;
+}
 
 async fn a_location_inside_a_store_earns_one_offer_a_day(backend: Backend) {
     let fake = siyu_fake_wechat::spawn(FakeConfig::default().with_open_service_window()).await;

@@ -32,18 +32,20 @@ pub struct Channel {
     pub expires_at: Option<i64>,
     /// Creation time, Unix ms.
     pub created_at: i64,
+    /// For an associate's personal channel: the staff member.
+    pub staff_id: Option<String>,
 }
 
-const COLUMNS: &str = "id, tenant_id, account_id, name, kind, scene, cost_fen, ticket, qr_url, expires_at, created_at";
+const COLUMNS: &str = "id, tenant_id, account_id, name, kind, scene, cost_fen, ticket, qr_url, expires_at, created_at, staff_id";
 
 /// Stores a channel; a scene already used on the account is `Conflict`.
 pub async fn insert(tx: &mut Tx, c: &Channel) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO channels ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO channels ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     );
     on_tx!(tx, x => sqlx::query(&sql)
         .bind(&c.id).bind(&c.tenant_id).bind(&c.account_id).bind(&c.name).bind(&c.kind).bind(&c.scene)
-        .bind(c.cost_fen).bind(&c.ticket).bind(&c.qr_url).bind(c.expires_at).bind(c.created_at)
+        .bind(c.cost_fen).bind(&c.ticket).bind(&c.qr_url).bind(c.expires_at).bind(c.created_at).bind(&c.staff_id)
         .execute(x).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -122,5 +124,17 @@ pub async fn fans(
                FROM customers WHERE tenant_id = $1 AND first_scene = $2 ORDER BY followed_at DESC, id LIMIT $3";
     Ok(
         on_pool!(store, p => sqlx::query_as(sql).bind(tenant.as_str()).bind(scene).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// A staff member's personal channels (store associates).
+pub async fn of_staff(
+    store: &Store,
+    tenant: &TenantId,
+    staff: &str,
+) -> Result<Vec<Channel>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM channels WHERE tenant_id = $1 AND staff_id = $2 ORDER BY created_at, id");
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(staff).fetch_all(p).await)?,
     )
 }

@@ -150,6 +150,10 @@ async fn connect_account(
     siyu_server::wechat::sync::start(state, tenant, &account.id, &Actor::System)
         .await
         .map_err(err)?;
+    let wang = siyu_store::staff::credentials(&state.store, "demo-clerk-wang")
+        .await
+        .map_err(err)?
+        .map(|c| c.staff.id.to_string());
     let mut scenes = Vec::new();
     for (name, kind, cost) in [
         ("秋季海报", "poster", Some(20_000)),
@@ -163,6 +167,12 @@ async fn connect_account(
             account_id: None,
             cost_fen: cost,
             expires_in_days: None,
+            // The associate's code is clerk Wang's own: the fans it brings are hers.
+            staff_id: if kind == "associate" {
+                wang.clone()
+            } else {
+                None
+            },
         };
         let c = siyu_server::channels::create(state, tenant, n, &Actor::System)
             .await

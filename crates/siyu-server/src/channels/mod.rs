@@ -39,6 +39,8 @@ pub struct NewChannel {
     pub cost_fen: Option<i64>,
     /// A temporary code valid this many days (1–30), for events; permanent when absent.
     pub expires_in_days: Option<u32>,
+    /// For `associate` channels: the staff member (`st_…`) whose personal code this is.
+    pub staff_id: Option<String>,
 }
 
 fn validate(n: &NewChannel) -> Result<(), ApiError> {
@@ -72,6 +74,24 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<Channel, ApiError> {
     validate(&n)?;
+    if let Some(staff) = &n.staff_id {
+        if n.kind != "associate" {
+            return Err(ApiError::invalid(
+                "kind",
+                "a staff member's personal channel has kind associate",
+            ));
+        }
+        let id = siyu_domain::StaffId::parse(staff)
+            .map_err(|_| ApiError::invalid("staff_id", format!("no staff member {staff}")))?;
+        siyu_store::staff::get(&state.store, tenant, &id)
+            .await
+            .map_err(|_| {
+                ApiError::invalid(
+                    "staff_id",
+                    format!("no staff member {staff} in this tenant"),
+                )
+            })?;
+    }
     let account = match &n.account_id {
         Some(id) => siyu_store::wechat_accounts::get(&state.store, tenant, id)
             .await
@@ -112,6 +132,7 @@ pub async fn create(
         qr_url: qr.url,
         expires_at: n.expires_in_days.map(|d| now + i64::from(d) * 86_400_000),
         created_at: now,
+        staff_id: n.staff_id,
     };
     let mut tx = state.store.begin().await?;
     channels::insert(&mut tx, &channel).await?;

@@ -114,6 +114,7 @@ pub(super) async fn create(State(state): State<AppState>, s: Session, req: Reque
             account_id: None,
             cost_fen,
             expires_in_days,
+            staff_id: None,
         };
         channels::create(&state, &tenant, n, &s.actor()).await
     }
@@ -197,6 +198,67 @@ pub(super) async fn qr_svg(
         qr::svg(&c.qr_url).map_err(&fail)?,
     )
         .into_response())
+}
+
+/// `GET /console/me`: an associate's own QR code, figures and fans.
+pub(super) async fn me(State(state): State<AppState>, s: Session) -> PageResult {
+    me_page(&state, &s, None, StatusCode::OK).await
+}
+
+async fn me_page(
+    state: &AppState,
+    s: &Session,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let tenant = s.tenant_id()?;
+    let fail = s.fail(state);
+    let mine = siyu_store::channels::of_staff(&state.store, tenant, s.staff.id.as_str())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let mut channels = Vec::with_capacity(mine.len());
+    for c in mine {
+        let st = crate::api::channel_stats_of(state, tenant, &c)
+            .await
+            .map_err(&fail)?;
+        let fans: Vec<Value> = siyu_store::channels::fans(&state.store, tenant, &c.scene, 100)
+            .await
+            .map_err(|e| fail(e.into()))?
+            .into_iter()
+            .map(|f| context! { id => f.id, following => f.following, last => f.last_interaction_at.map(format_time) })
+            .collect();
+        let stats = context! { new_follows => st.new_follows, retained_7d => st.retained_7d, active => st.active };
+        channels.push(context! { id => c.id, stats, fans });
+    }
+    Ok(page(
+        state,
+        s,
+        "me.html",
+        "me",
+        context! { channels, error },
+        status,
+    ))
+}
+
+/// `POST /console/me/channel`: creates the signed-in staff member's personal channel.
+pub(super) async fn make_mine(State(state): State<AppState>, s: Session) -> PageResult {
+    let tenant = s.tenant_id()?.clone();
+    let n = NewChannel {
+        name: format!("导购 {}", s.staff.login),
+        kind: "associate".into(),
+        account_id: None,
+        cost_fen: None,
+        expires_in_days: None,
+        staff_id: Some(s.staff.id.to_string()),
+    };
+    match channels::create(&state, &tenant, n, &s.actor()).await {
+        Ok(_) => Ok(Redirect::to("/console/me").into_response()),
+        Err(e @ (ApiError::Validation { .. } | ApiError::Upstream(_))) => {
+            let status = e.status();
+            me_page(&state, &s, Some(e.to_string()), status).await
+        }
+        Err(e) => Err(s.fail(&state)(e)),
+    }
 }
 
 #[cfg(test)]

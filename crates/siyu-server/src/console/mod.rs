@@ -83,6 +83,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/console/channels",
             get(channels::list).post(channels::create),
         )
+        .route("/console/me", get(channels::me))
+        .route("/console/me/channel", post(channels::make_mine))
         .route("/console/channels/{id}", get(channels::detail))
         .route("/console/channels/{id}/qr.png", get(channels::qr_png))
         .route("/console/channels/{id}/qr.svg", get(channels::qr_svg))

@@ -46,6 +46,7 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../templates/vouchers.html"),
     ),
     ("channel.html", include_str!("../../templates/channel.html")),
+    ("me.html", include_str!("../../templates/me.html")),
     (
         "try_result.html",
         include_str!("../../templates/try_result.html"),
