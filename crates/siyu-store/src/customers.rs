@@ -171,6 +171,13 @@ pub async fn ensure(
     ident: &IdentityRef<'_>,
     now: i64,
 ) -> Result<(String, bool), StoreError> {
+    // Most callbacks come from fans siyu already knows: look first, create only when missing.
+    let known: Option<String> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND value = $3")
+        .bind(tenant.as_str()).bind(ident.kind).bind(ident.value).fetch_optional(&mut *c).await)?;
+    if let Some(id) = known {
+        return Ok((id, false));
+    }
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO customers (id, tenant_id, created_at, updated_at) VALUES ($1, $2, $3, $3)")
         .bind(new_id).bind(tenant.as_str()).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;

@@ -7,6 +7,9 @@ use clap::Subcommand;
 use serde_json::json;
 use siyu_store::{jobs, Store};
 
+#[path = "bench/wechat/mod.rs"]
+mod wechat;
+
 /// The benches.
 #[derive(Subcommand)]
 pub enum Bench {
@@ -20,12 +23,37 @@ pub enum Bench {
         #[arg(long, default_value_t = 4)]
         workers: u32,
     },
+    /// WeChat callbacks: signed safe-mode deliveries against siyu on SQLite and on PostgreSQL
+    /// and against a bare axum handler in the same run (throughput ratio, p50/p99 latency).
+    WechatCallback {
+        /// Requests in the closed-loop throughput run.
+        #[arg(long, default_value_t = 20_000)]
+        requests: u32,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 32)]
+        concurrency: u32,
+        /// Requests per second for the paced latency run (about 5 s).
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+    },
 }
 
 /// Runs a bench.
 pub async fn run(bench: Bench) -> Result<(), String> {
     match bench {
         Bench::Jobs { jobs, workers } => jobs_bench(jobs, workers).await,
+        Bench::WechatCallback {
+            requests,
+            concurrency,
+            rate,
+        } => {
+            let o = wechat::Options {
+                requests,
+                concurrency,
+                rate,
+            };
+            wechat::run(o).await
+        }
     }
 }
 
