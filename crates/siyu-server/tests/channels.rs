@@ -70,28 +70,7 @@ async fn an_associate_has_a_personal_code_and_sees_their_fans(backend: Backend) 
         .await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("staff_id")));
 
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http
-        .get(app.url("/console/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    http.post(app.url("/console/login"))
-        .form(&[
-            ("login", "clerk-wang"),
-            ("password", "correct-horse"),
-            ("csrf", &csrf_of(&login)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let http = support::console_login(&app, "clerk-wang", "correct-horse").await;
     let me = http
         .get(app.url("/console/me"))
         .send()
@@ -103,7 +82,7 @@ async fn an_associate_has_a_personal_code_and_sees_their_fans(backend: Backend) 
     assert!(me.contains("make-my-qr"), "{me}");
     let r = http
         .post(app.url("/console/me/channel"))
-        .form(&[("csrf", csrf_of(&me))])
+        .form(&[("csrf", support::csrf_of(&me))])
         .send()
         .await
         .unwrap();
@@ -193,11 +172,6 @@ async fn a_location_inside_a_store_earns_one_offer_a_day(backend: Backend) {
     app.stop().await;
 }
 
-fn csrf_of(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[i..i + html[i..].find('"').unwrap()].to_owned()
-}
-
 async fn channels_in_the_console(backend: Backend) {
     let (app, _fake, key, _) = setup(backend).await;
     let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
@@ -206,30 +180,7 @@ async fn channels_in_the_console(backend: Backend) {
         .to_owned();
     app.staff(Some(&tenant), "ops-ch", "operator", "correct-horse")
         .await;
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http
-        .get(app.url("/console/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = http
-        .post(app.url("/console/login"))
-        .form(&[
-            ("login", "ops-ch"),
-            ("password", "correct-horse"),
-            ("csrf", &csrf_of(&login)),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let http = support::console_login(&app, "ops-ch", "correct-horse").await;
     let list = http
         .get(app.url("/console/channels"))
         .send()
@@ -239,7 +190,7 @@ async fn channels_in_the_console(backend: Backend) {
         .await
         .unwrap();
     assert!(list.contains("还没有渠道二维码"));
-    let csrf = csrf_of(&list);
+    let csrf = support::csrf_of(&list);
     let r = http
         .post(app.url("/console/channels"))
         .form(&[

@@ -203,11 +203,6 @@ async fn a_code_is_redeemed_exactly_once(backend: Backend) {
     Arc::try_unwrap(app).ok().unwrap().stop().await;
 }
 
-fn csrf_of(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[i..i + html[i..].find('"').unwrap()].to_owned()
-}
-
 async fn clerks_redeem_in_the_console(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("门店").await;
@@ -231,28 +226,7 @@ async fn clerks_redeem_in_the_console(backend: Backend) {
         )
         .await;
     let code_s = v["code"].as_str().unwrap_or_else(|| panic!("{t} {v}"));
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http
-        .get(app.url("/console/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    http.post(app.url("/console/login"))
-        .form(&[
-            ("login", "clerk-li"),
-            ("password", "correct-horse"),
-            ("csrf", &csrf_of(&login)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let http = support::console_login(&app, "clerk-li", "correct-horse").await;
     let form = http
         .get(app.url("/console/redeem"))
         .send()
@@ -262,7 +236,7 @@ async fn clerks_redeem_in_the_console(backend: Backend) {
         .await
         .unwrap();
     assert!(form.contains("redeem-form"), "{form}");
-    let csrf = csrf_of(&form);
+    let csrf = support::csrf_of(&form);
     let spaced = format!("{} {}", &code_s[..8], &code_s[8..]);
     let r = http
         .post(app.url("/console/redeem"))

@@ -215,3 +215,41 @@ pub async fn wechat_post_plain(
         .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+/// The CSRF token in a console page's forms.
+pub fn csrf_of(html: &str) -> String {
+    let i = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF field")
+        + 19;
+    html[i..i + html[i..].find('"').expect("closing quote")].to_owned()
+}
+
+/// A cookie-keeping client signed in to the console (redirects are not followed).
+pub async fn console_login(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = http
+        .post(app.url("/console/login"))
+        .form(&[
+            ("login", login),
+            ("password", password),
+            ("csrf", &csrf_of(&page)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "signed in as {login}");
+    http
+}
