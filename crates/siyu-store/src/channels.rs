@@ -120,10 +120,12 @@ pub async fn fans(
     scene: &str,
     limit: i64,
 ) -> Result<Vec<crate::customers::Customer>, StoreError> {
-    let sql = "SELECT id, tenant_id, following, followed_at, unfollowed_at, first_scene, last_scene, last_interaction_at, last_latitude, last_longitude, last_location_at, nickname, created_at, updated_at
-               FROM customers WHERE tenant_id = $1 AND first_scene = $2 ORDER BY followed_at DESC, id LIMIT $3";
+    let sql = format!(
+        "SELECT {} FROM customers WHERE tenant_id = $1 AND first_scene = $2 ORDER BY followed_at DESC, id LIMIT $3",
+        crate::customers::COLUMNS
+    );
     Ok(
-        on_pool!(store, p => sqlx::query_as(sql).bind(tenant.as_str()).bind(scene).bind(limit).fetch_all(p).await)?,
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(scene).bind(limit).fetch_all(p).await)?,
     )
 }
 

@@ -83,7 +83,7 @@ pub struct FollowChange {
     pub at: i64,
 }
 
-const COLUMNS: &str = "id, tenant_id, following, followed_at, unfollowed_at, first_scene, last_scene, last_interaction_at, last_latitude, last_longitude, last_location_at, nickname, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, tenant_id, following, followed_at, unfollowed_at, first_scene, last_scene, last_interaction_at, last_latitude, last_longitude, last_location_at, nickname, created_at, updated_at";
 
 /// The customer an identity points at.
 pub async fn find_by_identity(

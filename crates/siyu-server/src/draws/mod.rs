@@ -121,6 +121,15 @@ pub async fn create(
     Ok(c)
 }
 
+/// A stored prize as the fairness procedure sees it.
+fn procedure_prize(p: &store::PrizeRow) -> Prize {
+    Prize {
+        index: u32::try_from(p.idx).unwrap_or(u32::MAX),
+        odds_bp: u32::try_from(p.odds_bp).unwrap_or(0),
+        stock: u32::try_from(p.stock).unwrap_or(0),
+    }
+}
+
 /// The outcome of one entry.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Entered {
@@ -182,14 +191,7 @@ pub async fn enter(
         .open(&c.seed_sealed)
         .map_err(|_| ApiError::Internal)?;
     let prizes = store::prizes(&state.store, &c.id).await?;
-    let procedure: Vec<Prize> = prizes
-        .iter()
-        .map(|p| Prize {
-            index: u32::try_from(p.idx).unwrap_or(u32::MAX),
-            odds_bp: u32::try_from(p.odds_bp).unwrap_or(0),
-            stock: u32::try_from(p.stock).unwrap_or(0),
-        })
-        .collect();
+    let procedure: Vec<Prize> = prizes.iter().map(procedure_prize).collect();
 
     let mut tx = state.store.begin().await?;
     let seq = store::next_seq(&mut tx, tenant, &c.id)
@@ -303,12 +305,8 @@ pub async fn export(
     let c = store::get(&state.store, tenant, campaign_id).await?;
     let prizes = store::prizes(&state.store, &c.id)
         .await?
-        .into_iter()
-        .map(|p| Prize {
-            index: u32::try_from(p.idx).unwrap_or(u32::MAX),
-            odds_bp: u32::try_from(p.odds_bp).unwrap_or(0),
-            stock: u32::try_from(p.stock).unwrap_or(0),
-        })
+        .iter()
+        .map(procedure_prize)
         .collect();
     let entries = store::entries(&state.store, &c.id)
         .await?
