@@ -113,9 +113,11 @@ impl Application {
         if let Ok(addr) = listener.local_addr() {
             config.listen = addr;
         }
+        let keys = Keys::from_secret(&config.secret_key);
         let state = AppState {
             store,
-            keys: Keys::from_secret(&config.secret_key),
+            identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
+            keys,
             config: Arc::new(config),
             clock: opts.clock,
             templates: Arc::new(Templates::load()?),

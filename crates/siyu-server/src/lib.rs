@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod draws;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod jobs;
 pub mod metrics;
 pub mod passwords;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// Compiled auto-reply configurations, each checked against the account's version.
     pub responders: Arc<crate::wechat::replies::ResponderCache>,
+    /// Each tenant's identity graph, following the database's change log.
+    pub identities: Arc<crate::identity::Graphs>,
 }
 
 impl AppState {

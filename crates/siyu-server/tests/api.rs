@@ -409,21 +409,35 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             .unwrap(),
     )
     .unwrap();
+    // Two profiles, then one identify that ties them together: tenant A has a merge.
+    for ids in [
+        json!([{"kind": "phone", "value": "13812345679"}, {"kind": "taobao", "value": "甲的买家"}]),
+        json!([{"kind": "openid", "value": "o_fan_of_a"}, {"kind": "unionid", "value": "u_fan_of_a"}]),
+    ] {
+        let (s, _) = app
+            .call(
+                "POST",
+                "/api/v1/customers/identify",
+                &key_a,
+                Some(json!({"identities": ids})),
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let (_, merged) = app
+        .call(
+            "POST",
+            "/api/v1/customers/identify",
+            &key_a,
+            Some(json!({"identities": [{"kind": "unionid", "value": "u_fan_of_a"}, {"kind": "phone", "value": "+86 138 1234 5679"}], "attributes": {"city": "合肥"}})),
+        )
+        .await;
+    let customer_a = merged["id"].as_str().unwrap().to_owned();
+    let (_, merges) = app
+        .get(&format!("/api/v1/customers/{customer_a}/merges"), &key_a)
+        .await;
+    let merge_a = merges["items"][0]["id"].as_str().unwrap().to_owned();
     let mut tx = app.state.store.begin().await.unwrap();
-    let (customer_a, _) = siyu_store::customers::ensure(
-        &mut tx,
-        &tenant_a,
-        "cu_isolation0000000000",
-        &siyu_store::customers::IdentityRef {
-            kind: "openid",
-            value: "o_fan_of_a",
-            scope: None,
-            source: "test",
-        },
-        1,
-    )
-    .await
-    .unwrap();
     let job_a = siyu_server::jobs::enqueue(
         &mut tx,
         Some(&tenant_a),
@@ -488,6 +502,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                 account_a["id"].as_str().unwrap().to_owned()
             }
             p if p.starts_with("/api/v1/customers/") => customer_a.clone(),
+            p if p.starts_with("/api/v1/merges/") => merge_a.clone(),
             p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
             p if p.starts_with("/api/v1/channels/") => channel_a.id.clone(),
             p if p.starts_with("/api/v1/draws/") => draw_a["id"].as_str().unwrap().to_owned(),
@@ -504,6 +519,9 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             app.get("/api/v1/api-keys", &key_a).await.1,
             app.get("/api/v1/wechat/accounts", &key_a).await.1,
             app.get("/api/v1/customers", &key_a).await.1,
+            app.get(&format!("/api/v1/customers/{customer_a}/merges"), &key_a)
+                .await
+                .1,
             app.get("/api/v1/channels", &key_a).await.1,
             app.get(
                 &format!("/api/v1/draws/{}", draw_a["id"].as_str().unwrap()),
@@ -521,6 +539,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         "a-owner",
         account_a["id"].as_str().unwrap(),
         &customer_a,
+        &merge_a,
+        "合肥",
         &job_a,
         &channel_a.id,
         draw_a["id"].as_str().unwrap(),
@@ -541,7 +561,9 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         for (method, op) in ops.as_object().unwrap() {
             let body = op.get("requestBody").map(|_| json!({"name": "x", "label": "x", "login": "b-user", "role": "clerk", "password": "password1"}));
             if path.contains('{') {
-                let concrete = path.replace("{id}", &resource(path));
+                let concrete = path
+                    .replace("{id}", &resource(path))
+                    .replace("{merge_id}", &resource(path));
                 let (s, resp) = app
                     .call(
                         &method.to_uppercase(),
@@ -556,6 +578,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/replies/try") => json!({"text": "hi"}),
                             p if p.ends_with("/entries") => json!({"customer_id": customer_a}),
                             p if p.ends_with("/redeem") => json!({"store": "B"}),
+                            p if p.ends_with("/tags") => json!({"add": ["乙的标签"]}),
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

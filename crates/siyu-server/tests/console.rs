@@ -334,7 +334,7 @@ async fn owner_connects_an_account_and_reads_a_conversation(backend: Backend) {
         .to_owned();
     let p = b.get(&format!("/console/fans/{customer}")).await;
     assert_eq!(p.status, 200);
-    assert!(p.html.contains("会员卡怎么办理？") && p.html.contains("openid:o_console_fan"));
+    assert!(p.html.contains("会员卡怎么办理？") && p.html.contains("<code>o_console_fan</code>"));
     assert_eq!(b.get("/console/fans/cu_nobody").await.status, 404);
     app.stop().await;
 }

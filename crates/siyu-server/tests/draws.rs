@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::json;
 use siyu_domain::draw::{self, EntryResult, Prize};
 use siyu_domain::TenantId;
-use siyu_store::customers::{self, IdentityRef};
+use siyu_store::customers;
 use siyu_store::Backend;
 use support::{code, TestApp};
 
@@ -19,17 +19,16 @@ async fn fans(app: &TestApp, tenant: &str, n: usize, following: bool) -> Vec<Str
     let mut ids = Vec::new();
     for i in 0..n {
         let openid = format!("o_draw_{following}_{i}");
-        let ident = IdentityRef {
-            kind: "openid",
-            value: &openid,
-            scope: None,
-            source: "test",
-        };
-        let (id, _) = customers::ensure(
+        let id = siyu_server::identity::wechat_fan(
+            &app.state,
             &mut tx,
             &tenant,
-            &format!("cu_draw{following}{i:05}"),
-            &ident,
+            &siyu_server::identity::Fan {
+                app_id: "wx_test_app",
+                openid: &openid,
+                unionid: None,
+                source: "test",
+            },
             1,
         )
         .await

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use serde_json::json;
 use siyu_domain::TenantId;
-use siyu_store::customers::{self, IdentityRef};
 use siyu_store::Backend;
 use support::{code, TestApp};
 
@@ -19,17 +18,21 @@ async fn customers_of(app: &TestApp, tenant: &str, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         let openid = format!("o_voucher_{i}");
-        let ident = IdentityRef {
-            kind: "openid",
-            value: &openid,
-            scope: None,
-            source: "test",
-        };
         ids.push(
-            customers::ensure(&mut tx, &tenant, &format!("cu_vouch{i:05}"), &ident, 1)
-                .await
-                .unwrap()
-                .0,
+            siyu_server::identity::wechat_fan(
+                &app.state,
+                &mut tx,
+                &tenant,
+                &siyu_server::identity::Fan {
+                    app_id: "wx_test_app",
+                    openid: &openid,
+                    unionid: None,
+                    source: "test",
+                },
+                1,
+            )
+            .await
+            .unwrap(),
         );
     }
     tx.commit().await.unwrap();

@@ -328,7 +328,20 @@ async fn follow_lands_on_the_profile_with_an_encrypted_welcome(backend: Backend)
     let c = f.customer().await;
     assert_eq!(c["following"], true);
     assert_eq!(c["first_scene"], "poster-2");
-    assert_eq!(c["identities"][0], json!({"kind": "openid", "value": FAN}));
+    assert_eq!(
+        (
+            &c["identities"][0]["kind"],
+            &c["identities"][0]["value"],
+            &c["identities"][0]["scope"],
+            &c["identities"][0]["source"]
+        ),
+        (
+            &json!("openid"),
+            &json!(FAN),
+            &json!(APP_ID),
+            &json!("wechat.callback")
+        )
+    );
     let id = c["id"].as_str().unwrap().to_owned();
 
     let (s, _) = f

@@ -1,5 +1,5 @@
-//! Customer profiles and the identities that point at them. A WeChat fan's profile is found
-//! by its openid (per Official Account) and, when WeChat tells it, its unionid.
+//! Customer profile rows and what happened to them (follows, scans, locations). Identities,
+//! merges and tags live in [`crate::profiles`].
 
 use serde::Serialize;
 use siyu_domain::TenantId;
@@ -40,34 +40,6 @@ pub struct Customer {
     pub updated_at: i64,
 }
 
-/// An identifier that points at a customer.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Identity {
-    /// `openid`, `unionid`, `phone`, …
-    pub kind: String,
-    /// The value.
-    pub value: String,
-    /// For openids, the AppID they belong to.
-    pub scope: Option<String>,
-    /// Where siyu learned it (`wechat.callback`, `wechat.sync`, …).
-    pub source: String,
-    /// When, Unix ms.
-    pub created_at: i64,
-}
-
-/// An identity to attach: `kind:value`, where it is scoped, and where it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct IdentityRef<'a> {
-    /// `openid`, `unionid`, …
-    pub kind: &'a str,
-    /// The value.
-    pub value: &'a str,
-    /// For openids, the AppID.
-    pub scope: Option<&'a str>,
-    /// Where siyu learned it.
-    pub source: &'a str,
-}
-
 /// One entry of a customer's follow history.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct FollowChange {
@@ -85,30 +57,11 @@ pub struct FollowChange {
 
 pub(crate) const COLUMNS: &str = "id, tenant_id, following, followed_at, unfollowed_at, first_scene, last_scene, last_interaction_at, last_latitude, last_longitude, last_location_at, nickname, created_at, updated_at";
 
-/// The customer an identity points at.
-pub async fn find_by_identity(
-    store: &Store,
-    tenant: &TenantId,
-    kind: &str,
-    value: &str,
-) -> Result<Option<Customer>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM customers c JOIN customer_identities i ON i.customer_id = c.id
-         WHERE i.tenant_id = $1 AND i.kind = $2 AND i.value = $3",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Ok(
-        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(kind).bind(value).fetch_optional(p).await)?,
-    )
-}
-
-/// One customer of a tenant.
+/// One customer row of a tenant (one member of a profile group), unless erased.
 pub async fn get(store: &Store, tenant: &TenantId, id: &str) -> Result<Customer, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM customers WHERE tenant_id = $1 AND id = $2");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1 AND id = $2 AND erased_at IS NULL"
+    );
     Ok(
         on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_one(p).await)?,
     )
@@ -122,7 +75,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<Vec<Customer>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1
+        "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1 AND canonical_id = id AND erased_at IS NULL
          ORDER BY (last_interaction_at IS NULL), last_interaction_at DESC, created_at DESC, id LIMIT $2 OFFSET $3"
     );
     Ok(
@@ -133,83 +86,21 @@ pub async fn list(
 /// `(customers, following)` of a tenant.
 pub async fn counts(store: &Store, tenant: &TenantId) -> Result<(i64, i64), StoreError> {
     Ok(on_pool!(store, p => sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN following THEN 1 ELSE 0 END), 0) FROM customers WHERE tenant_id = $1")
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN following THEN 1 ELSE 0 END), 0) FROM customers WHERE tenant_id = $1 AND canonical_id = id AND erased_at IS NULL")
         .bind(tenant.as_str()).fetch_one(p).await)?)
 }
 
-/// A customer's identities, oldest first.
-pub async fn identities(
-    store: &Store,
-    tenant: &TenantId,
-    id: &str,
-) -> Result<Vec<Identity>, StoreError> {
-    Ok(on_pool!(store, p => sqlx::query_as(
-        "SELECT kind, value, scope, source, created_at FROM customer_identities
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at, kind, value")
-        .bind(tenant.as_str()).bind(id).fetch_all(p).await)?)
-}
-
-/// A customer's follow history, newest first.
+/// A profile's follow history across its group, newest first.
 pub async fn follow_history(
     store: &Store,
     tenant: &TenantId,
-    id: &str,
+    root: &str,
 ) -> Result<Vec<FollowChange>, StoreError> {
     Ok(on_pool!(store, p => sqlx::query_as(
         "SELECT account_id, action, scene, source, at FROM follow_history
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY at DESC, id DESC")
-        .bind(tenant.as_str()).bind(id).fetch_all(p).await)?)
-}
-
-/// The customer behind `kind:value`, created (with that identity) on first contact.
-/// Returns the id and whether it was created. Safe under concurrency: the identity's primary
-/// key decides which of two racing creators wins, and the loser's row is removed.
-pub async fn ensure(
-    tx: &mut Tx,
-    tenant: &TenantId,
-    new_id: &str,
-    ident: &IdentityRef<'_>,
-    now: i64,
-) -> Result<(String, bool), StoreError> {
-    // Most callbacks come from fans siyu already knows: look first, create only when missing.
-    let known: Option<String> = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND value = $3")
-        .bind(tenant.as_str()).bind(ident.kind).bind(ident.value).fetch_optional(&mut *c).await)?;
-    if let Some(id) = known {
-        return Ok((id, false));
-    }
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO customers (id, tenant_id, created_at, updated_at) VALUES ($1, $2, $3, $3)")
-        .bind(new_id).bind(tenant.as_str()).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO customer_identities (tenant_id, kind, value, customer_id, scope, source, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, kind, value) DO NOTHING")
-        .bind(tenant.as_str()).bind(ident.kind).bind(ident.value).bind(new_id).bind(ident.scope).bind(ident.source).bind(now)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    let owner: String = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND value = $3")
-        .bind(tenant.as_str()).bind(ident.kind).bind(ident.value).fetch_one(&mut *c).await)?;
-    if owner != new_id {
-        on_tx!(tx, c => sqlx::query("DELETE FROM customers WHERE id = $1").bind(new_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    }
-    let created = owner == new_id;
-    Ok((owner, created))
-}
-
-/// Adds an identity to an existing customer unless some customer already holds it.
-pub async fn add_identity(
-    tx: &mut Tx,
-    tenant: &TenantId,
-    customer: &str,
-    ident: &IdentityRef<'_>,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO customer_identities (tenant_id, kind, value, customer_id, scope, source, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, kind, value) DO NOTHING")
-        .bind(tenant.as_str()).bind(ident.kind).bind(ident.value).bind(customer).bind(ident.scope).bind(ident.source).bind(now)
-        .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+         WHERE tenant_id = $1 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+         ORDER BY at DESC, id DESC")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
 }
 
 /// Records an interaction (message, click, scan) at `at`.
@@ -300,4 +191,36 @@ pub async fn record_synced_follow(
             .bind(tenant.as_str()).bind(customer).bind(account).bind(scene).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     }
     Ok(n == 1)
+}
+
+/// The rows of a live profile's group, the live one first, then oldest first.
+pub async fn group_rows(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<Customer>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1 AND canonical_id = $2 AND erased_at IS NULL
+         ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(root).fetch_all(p).await)?,
+    )
+}
+
+/// Live customers with a tag, most recently active first.
+pub async fn with_tag(
+    store: &Store,
+    tenant: &TenantId,
+    tag: &str,
+    limit: i64,
+) -> Result<Vec<Customer>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE tenant_id = $1 AND canonical_id = id AND erased_at IS NULL
+           AND id IN (SELECT c.canonical_id FROM customer_tags t JOIN customers c ON c.id = t.customer_id WHERE t.tenant_id = $1 AND t.tag = $2)
+         ORDER BY (last_interaction_at IS NULL), last_interaction_at DESC, created_at DESC, id LIMIT $3"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(tag).bind(limit).fetch_all(p).await)?,
+    )
 }

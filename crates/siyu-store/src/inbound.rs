@@ -97,7 +97,8 @@ pub async fn for_customer(
 ) -> Result<Vec<Inbound>, StoreError> {
     Ok(on_pool!(store, p => sqlx::query_as(
         "SELECT id, account_id, msg_type, event, event_key, content, reply, created_at, received_at FROM wechat_inbound
-         WHERE tenant_id = $1 AND customer_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4")
+         WHERE tenant_id = $1 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+           AND id < $3 ORDER BY id DESC LIMIT $4")
         .bind(tenant.as_str()).bind(customer).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(p).await)?)
 }
 

@@ -153,3 +153,22 @@ pub async fn status_for(store: &Store, tenant: &TenantId, id: &str) -> Result<St
         "SELECT id, kind, state, attempts, last_error FROM jobs WHERE tenant_id = $1 AND id = $2")
         .bind(tenant.as_str()).bind(id).fetch_one(p).await)?)
 }
+
+/// Cancels a tenant's jobs that have not started and whose payload mentions `needle` (an
+/// erased customer's openid: queued sends to them must not go out). Returns how many.
+pub async fn cancel_pending_mentioning(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    needle: &str,
+) -> Result<u64, StoreError> {
+    let pattern = format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(on_tx!(tx, c => sqlx::query(
+        "DELETE FROM jobs WHERE tenant_id = $1 AND state = 'queued' AND payload LIKE $2 ESCAPE '\\'")
+        .bind(tenant.as_str()).bind(pattern).execute(c).await.map(|r| r.rows_affected()))?)
+}

@@ -4,6 +4,8 @@
 mod audit;
 mod channels;
 mod customers;
+
+pub(crate) use customers::find_by_identity as find_customers_by_identity;
 mod draws;
 mod jobs;
 mod keys;
@@ -67,7 +69,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wechat::try_reply))
         .routes(routes!(jobs::get_job))
         .routes(routes!(customers::list_customers))
-        .routes(routes!(customers::get_customer))
+        .routes(routes!(customers::identify))
+        .routes(routes!(customers::get_customer, customers::erase_customer))
+        .routes(routes!(customers::tag_customer))
+        .routes(routes!(customers::customer_merges))
+        .routes(routes!(customers::export_customer))
+        .routes(routes!(customers::undo_merge))
         .routes(routes!(customers::customer_messages))
         .routes(routes!(channels::create_channel, channels::list_channels))
         .routes(routes!(channels::get_channel))

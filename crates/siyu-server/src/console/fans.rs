@@ -82,13 +82,59 @@ pub(super) async fn connect(State(state): State<AppState>, s: Session, req: Requ
     }
 }
 
-/// `GET /console/fans`: the tenant's customers, most recently active first.
-pub(super) async fn fans(State(state): State<AppState>, s: Session) -> PageResult {
+#[derive(Deserialize)]
+pub(super) struct FansQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    tag: String,
+}
+
+/// `GET /console/fans`: the tenant's customers, most recently active first; `q` finds a
+/// customer by any identity (`phone:138…`, `taobao:小明`, or a bare phone number), `tag` filters.
+pub(super) async fn fans(
+    State(state): State<AppState>,
+    s: Session,
+    axum::extract::Query(query): axum::extract::Query<FansQuery>,
+) -> PageResult {
     let tenant = s.tenant_id()?;
     let fail = s.fail(&state);
-    let rows = siyu_store::customers::list(&state.store, tenant, 100, 0)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let q = query.q.trim().to_owned();
+    let tag = query.tag.trim().to_owned();
+    let mut error = None;
+    let rows = if !q.is_empty() {
+        let ident = if q.contains(':') {
+            q.clone()
+        } else {
+            format!("phone:{q}")
+        };
+        match crate::api::find_customers_by_identity(&state, tenant, &ident).await {
+            Ok(ids) => {
+                let mut rows = Vec::new();
+                for id in ids {
+                    rows.push(
+                        siyu_store::customers::get(&state.store, tenant, &id)
+                            .await
+                            .map_err(|e| fail(e.into()))?,
+                    );
+                }
+                rows
+            }
+            Err(e @ ApiError::Validation { .. }) => {
+                error = Some(e.to_string());
+                Vec::new()
+            }
+            Err(e) => return Err(fail(e)),
+        }
+    } else if !tag.is_empty() {
+        siyu_store::customers::with_tag(&state.store, tenant, &tag, 100)
+            .await
+            .map_err(|e| fail(e.into()))?
+    } else {
+        siyu_store::customers::list(&state.store, tenant, 100, 0)
+            .await
+            .map_err(|e| fail(e.into()))?
+    };
     let (total, following) = siyu_store::customers::counts(&state.store, tenant)
         .await
         .map_err(|e| fail(e.into()))?;
@@ -104,29 +150,44 @@ pub(super) async fn fans(State(state): State<AppState>, s: Session) -> PageResul
         &s,
         "fans.html",
         "fans",
-        context! { fans, total, following },
+        context! { fans, total, following, q, tag, error },
         StatusCode::OK,
     ))
 }
 
-/// `GET /console/fans/{id}`: one fan's profile, follow history and conversation.
+/// `GET /console/fans/{id}`: one customer across every channel: identities and where they
+/// came from, attributes, tags, follow history, conversation and merge history.
 pub(super) async fn fan(
     State(state): State<AppState>,
     s: Session,
     Path(id): Path<String>,
 ) -> PageResult {
+    fan_page(&state, &s, &id, None, StatusCode::OK).await
+}
+
+async fn fan_page(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let tenant = s.tenant_id()?;
-    let fail = s.fail(&state);
-    let c = siyu_store::customers::get(&state.store, tenant, &id)
+    let fail = s.fail(state);
+    let p = crate::identity::view::load(state, tenant, id)
         .await
-        .map_err(|e| fail(e.into()))?;
-    let identities: Vec<Value> = siyu_store::customers::identities(&state.store, tenant, &id)
-        .await
-        .map_err(|e| fail(e.into()))?
-        .into_iter()
-        .map(|i| context! { kind => i.kind, value => i.value })
+        .map_err(&fail)?;
+    let identities: Vec<Value> = p
+        .identities
+        .iter()
+        .map(|i| context! { kind => i.kind, value => i.value, scope => i.scope, source => i.source, at => format_time(i.created_at) })
         .collect();
-    let history: Vec<Value> = siyu_store::customers::follow_history(&state.store, tenant, &id)
+    let attributes: Vec<Value> = p
+        .attributes
+        .iter()
+        .map(|(k, v)| context! { name => k, value => match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() } })
+        .collect();
+    let history: Vec<Value> = siyu_store::customers::follow_history(&state.store, tenant, &p.id)
         .await
         .map_err(|e| fail(e.into()))?
         .into_iter()
@@ -135,7 +196,7 @@ pub(super) async fn fan(
     let messages: Vec<Value> = siyu_store::inbound::for_customer(
         &state.store,
         tenant,
-        &id,
+        &p.id,
         None,
         200,
     )
@@ -150,16 +211,141 @@ pub(super) async fn fan(
         context! { time => format_time(m.created_at), kind, content => m.content.or(m.event_key) }
     })
     .collect();
+    let merges: Vec<Value> = siyu_store::profiles::merges_of(&state.store, tenant, &p.id)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .map(|m| context! { id => m.id, reason => m.reason, survivor => m.survivor_id, absorbed => m.absorbed_id,
+            source => m.source, at => format_time(m.at), undone => m.undone_at.map(format_time) })
+        .collect();
     let fan = context! {
-        id => c.id, following => c.following, first_scene => c.first_scene, last_scene => c.last_scene,
-        location => c.last_latitude.zip(c.last_longitude).map(|(a, b)| format!("{a:.5}, {b:.5}")),
+        id => p.id, nickname => p.nickname, following => p.following, first_scene => p.first_scene, last_scene => p.last_scene,
+        first_channel => p.first_channel, last_channel => p.last_channel, tags => p.tags,
+        merged_ids => p.members.iter().skip(1).map(|m| m.id.clone()).collect::<Vec<_>>(),
+        location => p.last_location.map(|[a, b]| format!("{a:.5}, {b:.5}")),
     };
+    let can_edit = s.staff.role.can_view_admin();
+    let can_erase = s.staff.role.can_manage_tenant();
     Ok(page(
-        &state,
-        &s,
+        state,
+        s,
         "fan.html",
         "fans",
-        context! { fan, identities, history, messages },
-        StatusCode::OK,
+        context! { fan, identities, attributes, history, messages, merges, error, can_edit, can_erase },
+        status,
     ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct TagForm {
+    #[serde(default)]
+    add: String,
+    #[serde(default)]
+    remove: String,
+}
+
+/// `POST /console/fans/{id}/tags`: adds comma-separated tags, or removes one.
+pub(super) async fn tags(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    req: Request,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let f: TagForm = parse_form(req, state.config.body_limit_bytes)
+        .await
+        .map_err(s.fail(&state))?;
+    let split = |v: &str| -> Vec<String> {
+        v.split([',', '，'])
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    match crate::identity::retag(
+        &state,
+        &tenant,
+        &id,
+        &split(&f.add),
+        &split(&f.remove),
+        &s.actor(),
+    )
+    .await
+    {
+        Ok(root) => Ok(Redirect::to(&format!("/console/fans/{root}")).into_response()),
+        Err(e @ ApiError::Validation { .. }) => {
+            let status = e.status();
+            fan_page(&state, &s, &id, Some(e.to_string()), status).await
+        }
+        Err(e) => Err(s.fail(&state)(e)),
+    }
+}
+
+/// `POST /console/merges/{id}/undo`: undoes a merge, then shows the profile that survived it.
+pub(super) async fn undo_merge(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let merge = siyu_store::profiles::merge_by_id(&state.store, &tenant, &id)
+        .await
+        .map_err(|e| s.fail(&state)(e.into()))?;
+    match crate::identity::undo_merge(&state, &tenant, &id, &s.actor()).await {
+        Ok(m) => Ok(Redirect::to(&format!("/console/fans/{}", m.survivor_id)).into_response()),
+        Err(e @ ApiError::Conflict { .. }) => {
+            let status = e.status();
+            fan_page(&state, &s, &merge.survivor_id, Some(e.to_string()), status).await
+        }
+        Err(e) => Err(s.fail(&state)(e)),
+    }
+}
+
+/// `GET /console/fans/{id}/export`: everything held about the customer, as a JSON download.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let data = crate::identity::export(&state, &tenant, &id)
+        .await
+        .map_err(s.fail(&state))?;
+    let body =
+        serde_json::to_string_pretty(&data).map_err(|_| s.fail(&state)(ApiError::Internal))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"customer-{id}.json\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `POST /console/fans/{id}/erase`: erases the customer (owners only).
+pub(super) async fn erase(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    req: Request,
+) -> PageResult {
+    s.require(&state, Role::can_manage_tenant)?;
+    let tenant = s.tenant_id()?.clone();
+    let _: std::collections::HashMap<String, String> =
+        parse_form(req, state.config.body_limit_bytes)
+            .await
+            .map_err(s.fail(&state))?;
+    crate::identity::erase_customer(&state, &tenant, &id, &s.actor())
+        .await
+        .map_err(s.fail(&state))?;
+    Ok(Redirect::to("/console/fans?erased=1").into_response())
 }

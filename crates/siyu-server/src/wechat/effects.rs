@@ -124,15 +124,14 @@ pub(super) async fn apply(
     let customer = match event {
         Some(e) if is_job_report(e) => None,
         _ => {
-            let new_id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
-            let (id, _) = customers::ensure(
+            let id = crate::identity::wechat_fan(
+                state,
                 &mut tx,
                 &tenant,
-                &new_id,
-                &customers::IdentityRef {
-                    kind: "openid",
-                    value: openid,
-                    scope: Some(&a.app_id),
+                &crate::identity::Fan {
+                    app_id: &a.app_id,
+                    openid,
+                    unionid: None,
                     source: "wechat.callback",
                 },
                 now,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use siyu_domain::TenantId;
-use siyu_store::customers::{self, IdentityRef};
+use siyu_store::customers;
 
 use crate::jobs::{self, Job};
 use crate::state::AppState;
@@ -50,27 +50,20 @@ pub async fn run(state: AppState, job: SyncFollowers) -> Result<(), String> {
     let mut tx = state.store.begin().await.map_err(|e| e.to_string())?;
     let mut imported = 0u64;
     for u in infos.iter().filter(|u| u.subscribe == 1) {
-        let new_id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
-        let openid = IdentityRef {
-            kind: "openid",
-            value: &u.openid,
-            scope: Some(&account.app_id),
-            source: "wechat.sync",
-        };
-        let (id, _) = customers::ensure(&mut tx, &tenant, &new_id, &openid, now)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(unionid) = &u.unionid {
-            let ident = IdentityRef {
-                kind: "unionid",
-                value: unionid,
-                scope: None,
+        let id = crate::identity::wechat_fan(
+            &state,
+            &mut tx,
+            &tenant,
+            &crate::identity::Fan {
+                app_id: &account.app_id,
+                openid: &u.openid,
+                unionid: u.unionid.as_deref(),
                 source: "wechat.sync",
-            };
-            customers::add_identity(&mut tx, &tenant, &id, &ident, now)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+            },
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let at = u.subscribe_time.map(|t| t * 1000).unwrap_or(now);
         let scene = u.qr_scene_str.as_deref().filter(|s| !s.is_empty());
         if customers::record_synced_follow(&mut tx, &tenant, &id, &account.id, scene, at, now)

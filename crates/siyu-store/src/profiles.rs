@@ -1,0 +1,538 @@
+//! The identity graph's storage: each tenant's change log and its head (the writers' lock), and
+//! the rows the graph's changes are projected into (profiles, identities, merges, conflicts).
+//!
+//! A customer row is one profile of the graph (`profile_no`). Merges never move events: every
+//! event is recorded on the *home* profile of the identity it came through (the profile the
+//! identity was first linked to), and a merged profile's rows point at the survivor through
+//! `canonical_id`. Reading a customer reads its whole group; undoing a merge re-points the group.
+
+use serde::Serialize;
+use siyu_domain::TenantId;
+
+use crate::db::{on_pool, on_tx};
+use crate::{Store, StoreError, Tx};
+
+/// A tenant's last log position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The last sequence number written (0 for an empty log).
+    pub seq: i64,
+    /// A random token written with it, so a node can tell its cached graph from another's.
+    pub token: String,
+}
+
+/// Locks the tenant's head row for the rest of the transaction (PostgreSQL `FOR UPDATE`; a
+/// SQLite transaction already holds the write lock) and returns it.
+pub async fn lock_head(tx: &mut Tx, tenant: &TenantId) -> Result<Head, StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_heads (tenant_id, seq, token) VALUES ($1, 0, '') ON CONFLICT (tenant_id) DO NOTHING")
+        .bind(tenant.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let row: (i64, String) = match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as("SELECT seq, token FROM identity_heads WHERE tenant_id = $1")
+                .bind(tenant.as_str())
+                .fetch_one(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_as("SELECT seq, token FROM identity_heads WHERE tenant_id = $1 FOR UPDATE")
+                .bind(tenant.as_str())
+                .fetch_one(&mut **t)
+                .await?
+        }
+    };
+    Ok(Head {
+        seq: row.0,
+        token: row.1,
+    })
+}
+
+/// Moves the head after appending.
+pub async fn set_head(tx: &mut Tx, tenant: &TenantId, head: &Head) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query("UPDATE identity_heads SET seq = $2, token = $3 WHERE tenant_id = $1")
+        .bind(tenant.as_str()).bind(head.seq).bind(&head.token).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The token written at `seq`, if that entry exists.
+pub async fn log_token_at(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    seq: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar("SELECT token FROM identity_log WHERE tenant_id = $1 AND seq = $2")
+        .bind(tenant.as_str()).bind(seq).fetch_optional(c).await)?,
+    )
+}
+
+/// Log entries after `seq`, in order: `(seq, token, body)`.
+pub async fn log_since(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    seq: i64,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT seq, token, body FROM identity_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq")
+        .bind(tenant.as_str()).bind(seq).fetch_all(c).await)?)
+}
+
+/// Appends one entry (a JSON array of changes).
+pub async fn append_log(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    head: &Head,
+    body: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_log (tenant_id, seq, token, body, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(tenant.as_str()).bind(head.seq).bind(&head.token).bind(body).bind(at)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A new profile row.
+pub async fn create_profile(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    id: &str,
+    profile_no: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO customers (id, tenant_id, profile_no, canonical_id, created_at, updated_at) VALUES ($1, $2, $3, $1, $4, $4)")
+        .bind(id).bind(tenant.as_str()).bind(profile_no).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The customer id of a graph profile.
+pub async fn customer_of(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    profile_no: i64,
+) -> Result<String, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM customers WHERE tenant_id = $1 AND profile_no = $2")
+        .bind(tenant.as_str()).bind(profile_no).fetch_one(c).await)?)
+}
+
+/// The graph profile of a customer id (any member of a group).
+pub async fn profile_of(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    customer: &str,
+) -> Result<Option<i64>, StoreError> {
+    let n: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT profile_no FROM customers WHERE tenant_id = $1 AND id = $2 AND erased_at IS NULL")
+        .bind(tenant.as_str()).bind(customer).fetch_optional(c).await)?;
+    Ok(n.flatten())
+}
+
+/// An identity row to write: the plain value next to its token.
+#[derive(Debug, Clone, Copy)]
+pub struct IdentityRow<'a> {
+    /// Keyed hash of kind, scope and value: what the graph holds.
+    pub token: &'a str,
+    /// `openid`, `phone`, …
+    pub kind: &'a str,
+    /// AppID of an openid, namespace of an external id.
+    pub scope: Option<&'a str>,
+    /// The normalised value.
+    pub value: &'a str,
+    /// Where siyu learned it.
+    pub source: &'a str,
+}
+
+/// The graph linked an identity to a live profile (its home and holder).
+pub async fn link(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    customer: &str,
+    row: &IdentityRow<'_>,
+    at: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO profile_identities (tenant_id, token, kind, scope, value, home_id, holder_id, source, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
+         ON CONFLICT (tenant_id, token, home_id) DO UPDATE SET holder_id = excluded.holder_id")
+        .bind(tenant.as_str()).bind(row.token).bind(row.kind).bind(row.scope).bind(row.value).bind(customer)
+        .bind(row.source).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The graph unlinked an identity from a live profile.
+pub async fn unlink(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    holder: &str,
+    token: &str,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "DELETE FROM profile_identities WHERE tenant_id = $1 AND holder_id = $2 AND token = $3")
+        .bind(tenant.as_str()).bind(holder).bind(token).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A merge: the absorbed profile's group and identities now belong to the survivor.
+#[derive(Debug, Clone)]
+pub struct NewMerge<'a> {
+    /// Merge id (`mg_…`).
+    pub id: &'a str,
+    /// The graph's merge number.
+    pub merge_no: i64,
+    /// The survivor's customer id.
+    pub survivor: &'a str,
+    /// The absorbed customer id.
+    pub absorbed: &'a str,
+    /// Why, in words (values masked).
+    pub reason: &'a str,
+    /// The graph's record as JSON (tokens only).
+    pub detail: &'a str,
+    /// What caused it (`api`, `import`, `wechat.callback`, …).
+    pub source: &'a str,
+    /// When.
+    pub at: i64,
+}
+
+/// Records a merge and re-points the absorbed group at the survivor.
+pub async fn merge(tx: &mut Tx, tenant: &TenantId, m: &NewMerge<'_>) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO customer_merges (id, tenant_id, merge_no, survivor_id, absorbed_id, reason, detail, source, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(m.id).bind(tenant.as_str()).bind(m.merge_no).bind(m.survivor).bind(m.absorbed).bind(m.reason)
+        .bind(m.detail).bind(m.source).bind(m.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE customers SET merged_into = $2, updated_at = $3 WHERE id = $1")
+        .bind(m.absorbed).bind(m.survivor).bind(m.at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE customers SET canonical_id = $2 WHERE tenant_id = $3 AND canonical_id = $1")
+        .bind(m.absorbed).bind(m.survivor).bind(tenant.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE profile_identities SET holder_id = $2 WHERE tenant_id = $3 AND holder_id = $1")
+        .bind(m.absorbed).bind(m.survivor).bind(tenant.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+const SUBTREE: &str = "WITH RECURSIVE sub(id) AS (
+    SELECT CAST($1 AS TEXT)
+    UNION ALL SELECT c.id FROM customers c JOIN sub ON c.merged_into = sub.id
+)";
+
+/// Undoes merge `merge_no`: the absorbed profile's group and the identities whose home is in it
+/// go back to it.
+pub async fn undo(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    merge_no: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    let (survivor, restored): (String, String) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT survivor_id, absorbed_id FROM customer_merges WHERE tenant_id = $1 AND merge_no = $2")
+        .bind(tenant.as_str()).bind(merge_no).fetch_one(&mut *c).await)?;
+    let sql = format!(
+        "{SUBTREE} UPDATE customers SET canonical_id = $1 WHERE id IN (SELECT id FROM sub)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(&restored).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let sql = format!(
+        "{SUBTREE} UPDATE profile_identities SET holder_id = $1 WHERE holder_id = $2 AND home_id IN (SELECT id FROM sub)"
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(&restored).bind(&survivor).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE customers SET merged_into = NULL, updated_at = $2 WHERE id = $1")
+        .bind(&restored).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE customer_merges SET undone_at = $3 WHERE tenant_id = $1 AND merge_no = $2")
+        .bind(tenant.as_str()).bind(merge_no).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Keeps a conflict for review.
+pub async fn record_conflict(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    kind: &str,
+    kept: &str,
+    apart: &str,
+    via: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_conflicts (tenant_id, kind, kept_id, apart_id, via, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(tenant.as_str()).bind(kind).bind(kept).bind(apart).bind(via).bind(at)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// `(home, holder)` of an identity token with one holder (unique kinds); for shared values the
+/// oldest holding.
+pub async fn find_token(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    token: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT home_id, holder_id FROM profile_identities WHERE tenant_id = $1 AND token = $2 ORDER BY created_at LIMIT 1")
+        .bind(tenant.as_str()).bind(token).fetch_optional(c).await)?)
+}
+
+/// Live customers (group roots) holding `kind:value`; any scope.
+pub async fn holders(
+    store: &Store,
+    tenant: &TenantId,
+    kind: &str,
+    value: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT DISTINCT holder_id FROM profile_identities WHERE tenant_id = $1 AND kind = $2 AND value = $3 ORDER BY holder_id")
+        .bind(tenant.as_str()).bind(kind).bind(value).fetch_all(p).await)?)
+}
+
+/// The live profile a customer id belongs to now (itself unless merged); `NotFound` when
+/// there is no such customer or it was erased.
+pub async fn canonical(store: &Store, tenant: &TenantId, id: &str) -> Result<String, StoreError> {
+    let found: Option<Option<String>> = on_pool!(store, p => sqlx::query_scalar(
+        "SELECT canonical_id FROM customers WHERE tenant_id = $1 AND id = $2 AND erased_at IS NULL")
+        .bind(tenant.as_str()).bind(id).fetch_optional(p).await)?;
+    match found {
+        Some(c) => Ok(c.unwrap_or_else(|| id.to_owned())),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+/// Customer ids in a live profile's group (itself first, then absorbed ones, oldest first).
+pub async fn group(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2
+         ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
+}
+
+/// A held identity, for display.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HeldIdentity {
+    /// `openid`, `phone`, …
+    pub kind: String,
+    /// AppID or namespace.
+    pub scope: Option<String>,
+    /// The value.
+    pub value: String,
+    /// Where siyu learned it.
+    pub source: String,
+    /// The profile it was first linked to.
+    pub home_id: String,
+    /// When.
+    pub created_at: i64,
+}
+
+/// The identities a live profile holds, oldest first (one row per value).
+pub async fn identities_of(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<HeldIdentity>, StoreError> {
+    let rows: Vec<HeldIdentity> = on_pool!(store, p => sqlx::query_as(
+        "SELECT kind, scope, value, source, home_id, created_at FROM profile_identities
+         WHERE tenant_id = $1 AND holder_id = $2 ORDER BY created_at, kind, value")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|r| seen.insert((r.kind.clone(), r.scope.clone(), r.value.clone())))
+        .collect())
+}
+
+/// Tokens held by a live profile (distinct).
+pub async fn tokens_of(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT DISTINCT token, kind FROM profile_identities WHERE tenant_id = $1 AND holder_id = $2 ORDER BY token")
+        .bind(tenant.as_str()).bind(root).fetch_all(c).await)?)
+}
+
+/// One merge of the log, for display.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct MergeRow {
+    /// `mg_…`.
+    pub id: String,
+    /// The graph's merge number.
+    pub merge_no: i64,
+    /// The survivor.
+    pub survivor_id: String,
+    /// The absorbed profile.
+    pub absorbed_id: String,
+    /// Why, in words.
+    pub reason: String,
+    /// What caused it.
+    pub source: String,
+    /// When.
+    pub at: i64,
+    /// When it was undone.
+    pub undone_at: Option<i64>,
+}
+
+const MERGE_COLUMNS: &str = "id, merge_no, survivor_id, absorbed_id, reason, source, at, undone_at";
+
+/// Merges that involve any member of a live profile's group, newest first.
+pub async fn merges_of(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<MergeRow>, StoreError> {
+    let sql = format!(
+        "SELECT {MERGE_COLUMNS} FROM customer_merges WHERE tenant_id = $1 AND (
+            survivor_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+            OR absorbed_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2))
+         ORDER BY merge_no DESC"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(root).fetch_all(p).await)?,
+    )
+}
+
+/// One merge by id.
+pub async fn merge_by_id(
+    store: &Store,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<MergeRow, StoreError> {
+    let sql =
+        format!("SELECT {MERGE_COLUMNS} FROM customer_merges WHERE tenant_id = $1 AND id = $2");
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_one(p).await)?,
+    )
+}
+
+/// The stored attributes (JSON) of one profile row.
+pub async fn attributes_json(tx: &mut Tx, id: &str) -> Result<String, StoreError> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar("SELECT attributes FROM customers WHERE id = $1")
+        .bind(id).fetch_one(c).await)?,
+    )
+}
+
+/// Replaces one profile row's attributes (JSON).
+pub async fn set_attributes(tx: &mut Tx, id: &str, json: &str, now: i64) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query("UPDATE customers SET attributes = $2, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(json).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The attribute JSON of every member of a group, survivor first.
+pub async fn group_attributes(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT attributes FROM customers WHERE tenant_id = $1 AND canonical_id = $2
+         ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
+}
+
+/// Tags of a live profile, alphabetical.
+pub async fn tags_of(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT DISTINCT t.tag FROM customer_tags t JOIN customers c ON c.id = t.customer_id
+         WHERE c.tenant_id = $1 AND c.canonical_id = $2 ORDER BY t.tag")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
+}
+
+/// Adds and removes tags on a live profile (removal applies to its whole group).
+pub async fn retag(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    root: &str,
+    add: &[String],
+    remove: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    for tag in remove {
+        on_tx!(tx, c => sqlx::query(
+            "DELETE FROM customer_tags WHERE tag = $3 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)")
+            .bind(tenant.as_str()).bind(root).bind(tag).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    for tag in add {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO customer_tags (tenant_id, customer_id, tag, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (customer_id, tag) DO NOTHING")
+            .bind(tenant.as_str()).bind(root).bind(tag).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Legacy customers (from before the graph) not yet adopted into it, oldest first.
+pub async fn unadopted(tx: &mut Tx, tenant: &TenantId) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, created_at FROM customers WHERE tenant_id = $1 AND profile_no IS NULL AND erased_at IS NULL ORDER BY created_at, id")
+        .bind(tenant.as_str()).fetch_all(c).await)?)
+}
+
+/// Legacy identities of a customer: `(kind, scope, value, source, created_at)`.
+pub async fn legacy_identities(
+    tx: &mut Tx,
+    customer: &str,
+) -> Result<Vec<(String, Option<String>, String, String, i64)>, StoreError> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT kind, scope, value, source, created_at FROM customer_identities WHERE customer_id = $1 ORDER BY created_at, kind")
+        .bind(customer).fetch_all(c).await)?)
+}
+
+/// Marks a legacy customer as the graph's profile `profile_no` and drops its legacy identities.
+pub async fn adopt(tx: &mut Tx, customer: &str, profile_no: i64) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query("UPDATE customers SET profile_no = $2, canonical_id = id WHERE id = $1")
+        .bind(customer).bind(profile_no).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("DELETE FROM customer_identities WHERE customer_id = $1")
+        .bind(customer).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Erases a live profile's group: identities, messages, follow history, tags, merges and
+/// conflicts go; the rows stay (anonymised) so that ledgers that point at them still add up.
+pub async fn erase(tx: &mut Tx, tenant: &TenantId, root: &str, now: i64) -> Result<(), StoreError> {
+    let members = "(SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)";
+    for sql in [
+        format!("DELETE FROM profile_identities WHERE tenant_id = $1 AND (holder_id IN {members} OR home_id IN {members})"),
+        format!("DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id IN {members}"),
+        format!("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id IN {members}"),
+        format!("DELETE FROM wechat_inbound WHERE tenant_id = $1 AND customer_id IN {members}"),
+        format!("DELETE FROM follow_history WHERE tenant_id = $1 AND customer_id IN {members}"),
+        format!("DELETE FROM identity_conflicts WHERE tenant_id = $1 AND (kept_id IN {members} OR apart_id IN {members})"),
+        format!("DELETE FROM customer_merges WHERE tenant_id = $1 AND (survivor_id IN {members} OR absorbed_id IN {members})"),
+    ] {
+        on_tx!(tx, c => sqlx::query(&sql).bind(tenant.as_str()).bind(root).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE customers SET nickname = NULL, attributes = '{}', last_latitude = NULL, last_longitude = NULL,
+                last_location_at = NULL, following = FALSE, erased_at = $3, updated_at = $3
+         WHERE tenant_id = $1 AND canonical_id = $2")
+        .bind(tenant.as_str()).bind(root).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// One merge by its number in the tenant's log.
+pub async fn merge_by_no(
+    store: &Store,
+    tenant: &TenantId,
+    merge_no: i64,
+) -> Result<MergeRow, StoreError> {
+    let sql = format!(
+        "SELECT {MERGE_COLUMNS} FROM customer_merges WHERE tenant_id = $1 AND merge_no = $2"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(merge_no).fetch_one(p).await)?,
+    )
+}
+
+/// Every entry of a tenant's identity log, in order (for checks and support).
+pub async fn log_bodies(store: &Store, tenant: &TenantId) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT body FROM identity_log WHERE tenant_id = $1 ORDER BY seq")
+        .bind(tenant.as_str()).fetch_all(p).await)?)
+}
