@@ -22,6 +22,21 @@ use crate::error::ApiError;
 use crate::jobs::{self, Registry, WorkerOptions};
 use crate::state::AppState;
 
+/// The shared state for a command that works on the database directly, without serving
+/// (`siyu import`): the same keys, graphs and clock a server would use.
+pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildError> {
+    let keys = Keys::from_secret(&config.secret_key);
+    Ok(AppState {
+        store,
+        identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
+        keys,
+        config: Arc::new(config),
+        clock: Arc::new(siyu_domain::SystemClock),
+        templates: Arc::new(Templates::load()?),
+        responders: Arc::default(),
+    })
+}
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {

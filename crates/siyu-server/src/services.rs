@@ -36,7 +36,7 @@ impl std::fmt::Display for Actor {
 }
 
 /// Appends an audit entry inside the caller's transaction.
-pub(crate) async fn record(
+pub async fn record(
     tx: &mut Tx,
     tenant: Option<&TenantId>,
     actor: &Actor,

@@ -68,7 +68,8 @@ story!(
     unique_kinds_and_shared_phones_do_not_merge,
     bad_input_changes_nothing,
     tags_export_and_erasure,
-    concurrent_identifies_make_one_customer
+    concurrent_identifies_make_one_customer,
+    the_console_shows_one_customer_and_undoes_merges
 );
 
 async fn identify_creates_links_and_normalises(backend: Backend) {
@@ -544,4 +545,81 @@ async fn concurrent_identifies_make_one_customer(backend: Backend) {
     );
     b.stop().await;
     a.stop().await;
+}
+
+async fn the_console_shows_one_customer_and_undoes_merges(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("控制台").await;
+    app.staff(Some(&tenant), "owner-c", "owner", "correct-horse")
+        .await;
+    let a = ok(&app, &key, json!({"identities": [{"kind": "unionid", "value": "u_c"}], "attributes": {"name": "陈女士"}})).await;
+    let b = ok(&app, &key, json!({"identities": [{"kind": "taobao", "value": "chen_tb"}, {"kind": "phone", "value": "13711112222"}]})).await;
+    let m = ok(&app, &key, json!({"identities": [{"kind": "unionid", "value": "u_c"}, {"kind": "phone", "value": "13711112222"}]})).await;
+    assert_eq!(m["stitching"]["merges"], 1);
+    let id = a["id"].as_str().unwrap();
+    let http = support::console_login(&app, "owner-c", "correct-horse").await;
+    let get = |path: String| {
+        let http = http.clone();
+        let url = app.url(&path);
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get(format!("/console/fans/{id}")).await;
+    for needle in ["陈女士", "chen_tb", "+8613711112222", "u_c", "undo-merge"] {
+        assert!(page.contains(needle), "{needle} on the profile page");
+    }
+    // Search by phone finds the customer.
+    let list = get("/console/fans?q=13711112222".into()).await;
+    assert!(list.contains(&format!("/console/fans/{id}")), "{list}");
+    // Tags from the form.
+    let r = http
+        .post(app.url(&format!("/console/fans/{id}/tags")))
+        .form(&[("add", "咖啡控，VIP"), ("csrf", &support::csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = get(format!("/console/fans/{id}")).await;
+    assert!(page.contains("咖啡控") && page.contains("VIP"));
+    assert!(get("/console/fans?tag=VIP".into())
+        .await
+        .contains(&format!("/console/fans/{id}")));
+    // Undo from the merge history.
+    let merge = app
+        .get(&format!("/api/v1/customers/{id}/merges"), &key)
+        .await
+        .1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = http
+        .post(app.url(&format!("/console/merges/{merge}/undo")))
+        .form(&[("csrf", &support::csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = get(format!("/console/fans/{id}")).await;
+    assert!(!page.contains("chen_tb"), "the taobao identity went back");
+    let other = get(format!("/console/fans/{}", b["id"].as_str().unwrap())).await;
+    assert!(other.contains("chen_tb"));
+    // Export and erase.
+    let export = http
+        .get(app.url(&format!("/console/fans/{id}/export")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(export.text().await.unwrap().contains("u_c"));
+    let r = http
+        .post(app.url(&format!("/console/fans/{id}/erase")))
+        .form(&[("csrf", &support::csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}"), &key).await.0,
+        404
+    );
+    app.stop().await;
 }

@@ -536,3 +536,57 @@ pub async fn log_bodies(store: &Store, tenant: &TenantId) -> Result<Vec<String>,
         "SELECT body FROM identity_log WHERE tenant_id = $1 ORDER BY seq")
         .bind(tenant.as_str()).fetch_all(p).await)?)
 }
+
+/// An order from another channel.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct OrderRow {
+    /// `taobao`, `jd`, `pos`, …
+    pub source: String,
+    /// The channel's order id.
+    pub order_id: String,
+    /// The profile row it was recorded on.
+    pub customer_id: String,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// `paid`, `completed`, `refunded`, … as the import understood it.
+    pub state: Option<String>,
+    /// SKU, when the export has one.
+    pub sku: Option<String>,
+    /// Item text, when the export has one.
+    pub items: Option<String>,
+    /// Quantity.
+    pub quantity: Option<i64>,
+    /// When ordered, Unix ms.
+    pub ordered_at: Option<i64>,
+    /// When paid, Unix ms.
+    pub paid_at: Option<i64>,
+}
+
+/// Records an order unless the channel's order id is already known; returns whether it was new.
+pub async fn insert_order(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    o: &OrderRow,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO customer_orders (tenant_id, source, order_id, customer_id, amount_fen, state, sku, items, quantity, ordered_at, paid_at, imported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (tenant_id, source, order_id) DO NOTHING")
+        .bind(tenant.as_str()).bind(&o.source).bind(&o.order_id).bind(&o.customer_id).bind(o.amount_fen).bind(&o.state)
+        .bind(&o.sku).bind(&o.items).bind(o.quantity).bind(o.ordered_at).bind(o.paid_at).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A live profile's orders across its group, newest first.
+pub async fn orders_of(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<OrderRow>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT source, order_id, customer_id, amount_fen, state, sku, items, quantity, ordered_at, paid_at FROM customer_orders
+         WHERE tenant_id = $1 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+         ORDER BY ordered_at DESC, order_id")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
+}

@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod dev;
 mod draw;
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ enum Command {
         #[command(subcommand)]
         command: dev::DevCommand,
     },
+    /// Import customers from another channel's export (Taobao or JD orders, Weibo followers,
+    /// a store POS member list): CSV or XLSX, streamed.
+    Import(import::ImportArgs),
     /// Administer tenants, staff and API keys from the server's shell.
     Admin {
         #[command(subcommand)]
@@ -104,6 +108,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin { command } => admin::run(config, command).await,
+        Command::Import(args) => import::run(config, args).await,
         Command::Bench { .. } | Command::Dev { .. } | Command::Draw { .. } => Ok(()),
     }
 }

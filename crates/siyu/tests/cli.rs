@@ -519,3 +519,145 @@ fn draw_verify_rederives_results_and_catches_forgeries() {
     let err = stderr(&env.run(&["draw", "verify", bad.to_str().unwrap()], None));
     assert!(err.contains("forged.json: line 1"), "{err}");
 }
+
+fn last_json(o: &Output) -> Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("last line is JSON ({e}): {out}"))
+}
+
+fn http_get(port: u16, path: &str, key: &str) -> Value {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\nconnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {resp}"))
+}
+
+#[test]
+fn import_from_other_channels() {
+    let env = Env::sqlite().with("SIYU_SECRET_KEY", SECRET);
+    assert!(env.run(&["migrate"], None).status.success());
+    let (tenant, key) = create_tenant(&env, "导入");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../siyu-import/tests/data");
+    let file = |name: &str| data.join(name).display().to_string();
+    let import = |preset: &str, name: &str, extra: &[&str]| {
+        let f = file(name);
+        let mut args = vec![
+            "import", "--tenant", &tenant, "--preset", preset, &f, "--json",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args, None)
+    };
+
+    // A dry run shows what would change and changes nothing.
+    let dry = import("taobao-orders", "taobao_orders.csv", &["--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let d = last_json(&dry);
+    assert_eq!(
+        (d["rows"].as_u64(), d["imported"].as_u64()),
+        (Some(15), Some(0))
+    );
+    assert_eq!(d["would_import"], 14);
+    let first = import("taobao-orders", "taobao_orders.csv", &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let f = last_json(&first);
+    assert_eq!(
+        (
+            f["rows"].as_u64(),
+            f["imported"].as_u64(),
+            f["rejected"].as_u64()
+        ),
+        (Some(15), Some(14), Some(1))
+    );
+    assert_eq!(f["created"], d["created"], "the dry run predicted it");
+    assert_eq!(f["orders"], 14);
+    assert_eq!(f["errors"][0]["line"], 11);
+    // Again: nothing changes.
+    let again = last_json(&import("taobao-orders", "taobao_orders.csv", &[]));
+    assert_eq!(
+        (
+            again["created"].as_u64(),
+            again["orders"].as_u64(),
+            again["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(14))
+    );
+
+    // Bad rows are named by line (header = 1) and column; the rest import.
+    let bad = last_json(&import("taobao-orders", "taobao_orders_bad.csv", &[]));
+    assert_eq!(bad["rejected"], 7);
+    let errors = bad["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == 5 && e["field"] == "买家实际支付金额"),
+        "{bad}"
+    );
+    assert!(errors
+        .iter()
+        .all(|e| e["message"].as_str().is_some_and(|m| !m.is_empty())));
+
+    // GBK, XLSX and the other presets.
+    for (preset, name) in [
+        ("weibo-followers", "weibo_followers_gbk.csv"),
+        ("pos-members", "pos_members.xlsx"),
+        ("jd-orders", "jd_orders.csv"),
+    ] {
+        let o = import(preset, name, &[]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(last_json(&o)["imported"].as_u64().unwrap() > 0, "{name}");
+    }
+    // A file without a needed column changes nothing and says which.
+    let o = import("jd-orders", "jd_orders_missing_column.csv", &[]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("jd_orders_missing_column.csv line 1")
+            && stderr(&o).contains("应付金额"),
+        "{}",
+        stderr(&o)
+    );
+    let o = env.run(
+        &[
+            "import",
+            "--tenant",
+            &tenant,
+            "--preset",
+            "tmall",
+            &file("jd_orders.csv"),
+        ],
+        None,
+    );
+    assert!(
+        !o.status.success() && stderr(&o).contains("--preset"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The imported customers are there through the API, phone in E.164.
+    let port = free_port();
+    let mut child = env
+        .cmd(&["serve"])
+        .env("SIYU_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut child);
+    let found = http_get(port, "/api/v1/customers?identity=taobao:tb_lixiaoyu", &key);
+    let c = &found["items"][0];
+    let ids = c["identities"].to_string();
+    assert!(ids.contains("+8613956781234"), "{found}");
+    let by_phone = http_get(
+        port,
+        "/api/v1/customers?identity=phone:%2B8613956781234",
+        &key,
+    );
+    assert_eq!(by_phone["items"][0]["id"], c["id"]);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -218,6 +218,13 @@ async fn fan_page(
         .map(|m| context! { id => m.id, reason => m.reason, survivor => m.survivor_id, absorbed => m.absorbed_id,
             source => m.source, at => format_time(m.at), undone => m.undone_at.map(format_time) })
         .collect();
+    let orders: Vec<Value> = siyu_store::profiles::orders_of(&state.store, tenant, &p.id)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .map(|o| context! { source => o.source, order_id => o.order_id, amount => siyu_domain::Fen(o.amount_fen).to_string(),
+            state => o.state, items => o.items.or(o.sku), at => o.ordered_at.map(format_time) })
+        .collect();
     let fan = context! {
         id => p.id, nickname => p.nickname, following => p.following, first_scene => p.first_scene, last_scene => p.last_scene,
         first_channel => p.first_channel, last_channel => p.last_channel, tags => p.tags,
@@ -231,7 +238,7 @@ async fn fan_page(
         s,
         "fan.html",
         "fans",
-        context! { fan, identities, attributes, history, messages, merges, error, can_edit, can_erase },
+        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase },
         status,
     ))
 }

@@ -3,6 +3,7 @@
 //! one picture across the rows it was stitched from.
 
 pub mod graphs;
+pub mod import;
 pub mod view;
 
 use serde::Deserialize;
@@ -190,8 +191,7 @@ pub async fn observe(
     };
     if let Some(p) = outcome.profile {
         let id = profiles::customer_of(tx, session.tenant(), i64::from(p.get())).await?;
-        if !attributes.is_empty() {
-            set_attributes(tx, &id, attributes, now).await?;
+        if !attributes.is_empty() && set_attributes(tx, &id, attributes, now).await? {
             out.changed = true;
         }
         out.customer = Some(id);
@@ -201,29 +201,37 @@ pub async fn observe(
 
 /// Writes attributes on one profile row, keeping the tenant's field policies: a birthday keeps
 /// its first value, other fields take the newest, counters are set (they add up only on merge).
+/// A value equal to the stored one changes nothing. Returns whether anything changed.
 pub async fn set_attributes(
     tx: &mut Tx,
     id: &str,
     incoming: &Attributes,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let mut current: Attributes =
         serde_json::from_str(&profiles::attributes_json(tx, id).await?).unwrap_or_default();
     let policy = AttributePolicy::default();
+    let mut changed = false;
     for (name, value) in incoming {
+        let existing = current.get(name);
+        if existing.is_some_and(|c| c.value == value.value) {
+            continue;
+        }
         let keep = matches!(
             policy.of(name),
             FieldPolicy::Oldest | FieldPolicy::FirstNonEmpty
-        ) && current
-            .get(name)
+        ) && existing
             .is_some_and(|c| !matches!(&c.value, AttributeValue::Text(t) if t.is_empty()));
         if !keep {
             current.insert(name.clone(), value.clone());
+            changed = true;
         }
     }
-    let json = serde_json::to_string(&current).map_err(|_| ApiError::Internal)?;
-    profiles::set_attributes(tx, id, &json, now).await?;
-    Ok(())
+    if changed {
+        let json = serde_json::to_string(&current).map_err(|_| ApiError::Internal)?;
+        profiles::set_attributes(tx, id, &json, now).await?;
+    }
+    Ok(changed)
 }
 
 /// A WeChat fan as an event names them.
@@ -552,6 +560,7 @@ pub async fn export(
     let messages =
         siyu_store::inbound::for_customer(&state.store, tenant, &p.id, None, 100_000).await?;
     let merges = profiles::merges_of(&state.store, tenant, &p.id).await?;
+    let orders = profiles::orders_of(&state.store, tenant, &p.id).await?;
     Ok(serde_json::json!({
         "exported_at": state.now(),
         "customer": {
@@ -575,6 +584,7 @@ pub async fn export(
             "msg_type": m.msg_type, "event": m.event, "event_key": m.event_key,
             "content": m.content, "account_id": m.account_id, "created_at": m.created_at,
         })).collect::<Vec<_>>(),
+        "orders": orders,
         "merges": merges,
     }))
 }

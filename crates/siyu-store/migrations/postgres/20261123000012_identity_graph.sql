@@ -81,3 +81,22 @@ CREATE TABLE customer_tags (
     PRIMARY KEY (customer_id, tag)
 );
 CREATE INDEX customer_tags_tag_idx ON customer_tags (tenant_id, tag);
+
+-- Orders from other channels (Taobao, JD exports, store POS), each on the profile of the identity
+-- it came with. Keyed by the channel's order id, so importing a file again changes nothing.
+CREATE TABLE customer_orders (
+    tenant_id    TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    order_id     TEXT NOT NULL,
+    customer_id  TEXT NOT NULL REFERENCES customers(id),
+    amount_fen   BIGINT NOT NULL,
+    state        TEXT,
+    sku          TEXT,
+    items        TEXT,
+    quantity     BIGINT,
+    ordered_at   BIGINT,
+    paid_at      BIGINT,
+    imported_at  BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, source, order_id)
+);
+CREATE INDEX customer_orders_customer_idx ON customer_orders (customer_id, ordered_at);
