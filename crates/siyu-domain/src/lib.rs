@@ -8,6 +8,7 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod money;
+pub mod points;
 pub mod staff;
 pub mod tenant;
 

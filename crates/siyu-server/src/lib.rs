@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod jobs;
+pub mod membership;
 pub mod metrics;
 pub mod passwords;
 pub mod services;

@@ -531,6 +531,22 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             .1,
         )
     };
+    // Tenant B has a membership program too, so its card calls reach the tenant check.
+    for key in [&key_a, &key_b] {
+        let (s, _) = app
+            .call("PUT", "/api/v1/membership", key, Some(json!({"name": "卡", "basis": "points", "points_per_yuan": 1, "levels": [{"name": "会员", "min": 0}]})))
+            .await;
+        assert_eq!(s, 200);
+    }
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/customers/{customer_a}/card"),
+            &key_a,
+            None,
+        )
+        .await;
+    assert_eq!(s, 201);
     let before = snapshot().await;
     let a_ids = [
         staff_a["id"].as_str().unwrap(),
@@ -579,6 +595,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/entries") => json!({"customer_id": customer_a}),
                             p if p.ends_with("/redeem") => json!({"store": "B"}),
                             p if p.ends_with("/tags") => json!({"add": ["乙的标签"]}),
+                            p if p.ends_with("/points") => json!({"reason": "checkin"}),
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

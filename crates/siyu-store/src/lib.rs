@@ -20,6 +20,7 @@ pub mod draws;
 pub mod inbound;
 pub mod jobs;
 pub mod login_attempts;
+pub mod membership;
 pub mod profiles;
 pub mod sessions;
 pub mod staff;

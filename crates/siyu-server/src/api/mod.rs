@@ -4,6 +4,7 @@
 mod audit;
 mod channels;
 mod customers;
+mod membership;
 
 pub(crate) use customers::find_by_identity as find_customers_by_identity;
 mod draws;
@@ -75,6 +76,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::customer_merges))
         .routes(routes!(customers::export_customer))
         .routes(routes!(customers::undo_merge))
+        .routes(routes!(membership::get_program, membership::put_program))
+        .routes(routes!(membership::issue_card, membership::get_card))
+        .routes(routes!(membership::record_points))
         .routes(routes!(customers::customer_messages))
         .routes(routes!(channels::create_channel, channels::list_channels))
         .routes(routes!(channels::get_channel))

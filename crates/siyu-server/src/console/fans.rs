@@ -225,6 +225,7 @@ async fn fan_page(
         .map(|o| context! { source => o.source, order_id => o.order_id, amount => siyu_domain::Fen(o.amount_fen).to_string(),
             state => o.state, items => o.items.or(o.sku), at => o.ordered_at.map(format_time) })
         .collect();
+    let p_id = p.id.clone();
     let fan = context! {
         id => p.id, nickname => p.nickname, following => p.following, first_scene => p.first_scene, last_scene => p.last_scene,
         first_channel => p.first_channel, last_channel => p.last_channel, tags => p.tags,
@@ -233,12 +234,15 @@ async fn fan_page(
     };
     let can_edit = s.staff.role.can_view_admin();
     let can_erase = s.staff.role.can_manage_tenant();
+    let (card, has_program) = super::membership::on_profile(state, s, &p_id)
+        .await
+        .map_err(&fail)?;
     Ok(page(
         state,
         s,
         "fan.html",
         "fans",
-        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase },
+        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase, card, has_program },
         status,
     ))
 }

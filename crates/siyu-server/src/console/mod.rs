@@ -4,6 +4,7 @@ mod channels;
 mod fans;
 pub mod i18n;
 mod login;
+mod membership;
 mod menu;
 mod pages;
 mod platform;
@@ -101,6 +102,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/fans/{id}/tags", post(fans::tags))
         .route("/console/fans/{id}/export", get(fans::export))
         .route("/console/fans/{id}/erase", post(fans::erase))
+        .route("/console/fans/{id}/card", post(membership::issue))
+        .route(
+            "/console/membership",
+            get(membership::program).post(membership::save_program),
+        )
+        .route("/console/member", get(membership::member))
+        .route("/h5/card/{signed}", get(membership::h5_card))
+        .route("/console/member/points", post(membership::points))
         .route("/console/merges/{id}/undo", post(fans::undo_merge))
         .route("/console/platform", get(platform::tenants))
         .route("/console/platform/tenants", post(platform::create_tenant))

@@ -34,6 +34,12 @@ const FILES: &[(&str, &str)] = &[
     ("wechat.html", include_str!("../../templates/wechat.html")),
     ("fans.html", include_str!("../../templates/fans.html")),
     ("fan.html", include_str!("../../templates/fan.html")),
+    (
+        "membership.html",
+        include_str!("../../templates/membership.html"),
+    ),
+    ("member.html", include_str!("../../templates/member.html")),
+    ("h5_card.html", include_str!("../../templates/h5_card.html")),
     ("menu.html", include_str!("../../templates/menu.html")),
     ("replies.html", include_str!("../../templates/replies.html")),
     (

@@ -588,3 +588,50 @@ pub async fn export(
         "merges": merges,
     }))
 }
+
+/// Links one identity to a live profile (e.g. the number of a card just issued). Refused with
+/// 409 when another customer holds it or the profile already has another value of its kind.
+pub async fn link(
+    state: &AppState,
+    tx: &mut Tx,
+    tenant: &TenantId,
+    root: &str,
+    identity: siyu_identity::Identity,
+    source: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let plain = state.identities.plain(tenant, identity);
+    let mut session = state.identities.open(tx, tenant, now).await?;
+    let profile = profiles::profile_of(tx, tenant, root)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let profile =
+        siyu_identity::ProfileId::new(u32::try_from(profile).map_err(|_| ApiError::Internal)?);
+    let change = match session.graph()?.link(profile, &plain.opaque) {
+        Ok(c) => c,
+        Err(siyu_identity::LinkError::AlreadyHeld) => return Ok(()),
+        Err(e) => {
+            let why = match e {
+                siyu_identity::LinkError::HeldBy(_) => "another customer holds it".to_owned(),
+                siyu_identity::LinkError::Conflict(_) => {
+                    "the customer already has another one".to_owned()
+                }
+                other => other.to_string(),
+            };
+            return Err(ApiError::Conflict {
+                code: "identity_taken",
+                message: format!(
+                    "{} cannot be added to this customer: {why}",
+                    plain.identity.kind().name()
+                ),
+            });
+        }
+    };
+    let plains = [plain];
+    let mut ctx = graphs::Context {
+        plain: &plains,
+        source,
+        adopt: None,
+    };
+    session.persist(tx, &[change], &mut ctx, now).await
+}

@@ -1,5 +1,6 @@
-//! Housekeeping: expired sessions and old sign-in failures are deleted. Enqueued at most once
-//! per hour across all nodes (the hour is the dedupe key).
+//! Housekeeping: expired sessions and old sign-in failures are deleted, and loyalty points
+//! past their expiry are written off. Enqueued at most once per hour across all nodes (the hour
+//! is the dedupe key).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,16 @@ pub(super) async fn run(state: AppState, _job: Maintenance) -> Result<(), String
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    tracing::info!(sessions, failures, "maintenance purge done");
+    let mut cards = 0;
+    loop {
+        let n = crate::membership::expire_all(&state, 500)
+            .await
+            .map_err(|e| e.to_string())?;
+        cards += n;
+        if n < 500 {
+            break;
+        }
+    }
+    tracing::info!(sessions, failures, cards, "maintenance purge done");
     Ok(())
 }
