@@ -69,7 +69,8 @@ story!(
     bad_input_changes_nothing,
     tags_export_and_erasure,
     concurrent_identifies_make_one_customer,
-    the_console_shows_one_customer_and_undoes_merges
+    the_console_shows_one_customer_and_undoes_merges,
+    activity_and_rfm
 );
 
 async fn identify_creates_links_and_normalises(backend: Backend) {
@@ -620,6 +621,86 @@ async fn the_console_shows_one_customer_and_undoes_merges(backend: Backend) {
     assert_eq!(
         app.get(&format!("/api/v1/customers/{id}"), &key).await.0,
         404
+    );
+    app.stop().await;
+}
+
+async fn activity_and_rfm(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("活跃").await;
+    let c = ok(
+        &app,
+        &key,
+        json!({"identities": [{"kind": "taobao", "value": "buyer_rfm"}]}),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    assert_eq!(c["activity"]["state"], "not_a_fan");
+    assert_eq!(c["rfm"], Value::Null);
+    let tenant = siyu_domain::TenantId::parse(&tenant).unwrap();
+    let now = app.state.now();
+    let mut tx = app.state.store.begin().await.unwrap();
+    siyu_store::customers::record_follow(
+        &mut tx, &tenant, &id, "wa_x", true, None, "test", now, now,
+    )
+    .await
+    .unwrap();
+    siyu_store::customers::touch(&mut tx, &id, now - 86_400_000, now)
+        .await
+        .unwrap();
+    for (i, (days, fen, state)) in [
+        (3, 120_000, "completed"),
+        (40, 90_000, "completed"),
+        (100, 50_000, "paid"),
+        (5, 999_999, "refunding"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let order = siyu_store::profiles::OrderRow {
+            source: "taobao-orders".into(),
+            order_id: format!("T{i}"),
+            customer_id: id.clone(),
+            amount_fen: fen,
+            state: Some(state.into()),
+            sku: None,
+            items: None,
+            quantity: Some(1),
+            ordered_at: Some(now - days * 86_400_000),
+            paid_at: None,
+        };
+        assert!(
+            siyu_store::profiles::insert_order(&mut tx, &tenant, &order, now)
+                .await
+                .unwrap()
+        );
+    }
+    tx.commit().await.unwrap();
+    let (_, c) = app.get(&format!("/api/v1/customers/{id}"), &key).await;
+    assert_eq!(c["activity"]["state"], "active", "{c}");
+    assert!(c["activity"]["score"].as_u64().unwrap() > 50);
+    // The refund in progress does not count.
+    assert_eq!(
+        (
+            c["rfm"]["frequency"].as_i64(),
+            c["rfm"]["monetary_fen"].as_i64()
+        ),
+        (Some(3), Some(260_000))
+    );
+    assert_eq!(
+        (c["rfm"]["r"].as_u64(), c["rfm"]["segment"].as_str()),
+        (Some(5), Some("important_value"))
+    );
+    // Later, without interactions, the fan goes dormant, then lost.
+    app.clock.advance(10 * 86_400_000);
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}"), &key).await.1["activity"]["state"],
+        "dormant"
+    );
+    app.clock.advance(30 * 86_400_000);
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}"), &key).await.1["activity"]["state"],
+        "lost"
     );
     app.stop().await;
 }

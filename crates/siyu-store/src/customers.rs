@@ -224,3 +224,11 @@ pub async fn with_tag(
         on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(tag).bind(limit).fetch_all(p).await)?,
     )
 }
+
+/// Live profiles that follow and interacted since `since` (active fans).
+pub async fn active_since(store: &Store, tenant: &TenantId, since: i64) -> Result<i64, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT canonical_id) FROM customers
+         WHERE tenant_id = $1 AND erased_at IS NULL AND following AND last_interaction_at >= $2")
+        .bind(tenant.as_str()).bind(since).fetch_one(p).await)?)
+}

@@ -590,3 +590,29 @@ pub async fn orders_of(
          ORDER BY ordered_at DESC, order_id")
         .bind(tenant.as_str()).bind(root).fetch_all(p).await)?)
 }
+
+/// Messages and events a live profile's group sent since `since`.
+pub async fn interactions_since(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+    since: i64,
+) -> Result<i64, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM wechat_inbound WHERE tenant_id = $1 AND created_at >= $3
+           AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)")
+        .bind(tenant.as_str()).bind(root).bind(since).fetch_one(p).await)?)
+}
+
+/// `(last order time, orders, total fen)` of a live profile's group.
+pub async fn order_totals(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<(Option<i64>, i64, i64), StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT MAX(COALESCE(ordered_at, paid_at, imported_at)), COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM customer_orders
+         WHERE tenant_id = $1 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+           AND (state IS NULL OR state NOT IN ('closed', 'refunding', 'pending_payment'))")
+        .bind(tenant.as_str()).bind(root).fetch_one(p).await)?)
+}

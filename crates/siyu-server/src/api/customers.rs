@@ -58,6 +58,14 @@ pub struct CustomerView {
     pub tags: Vec<String>,
     /// Ids of the profiles merged into this one.
     pub merged_ids: Vec<String>,
+    /// Activity as a fan: `state` (`active` ≤ 7 days, `dormant` ≤ 30, `lost`, `unfollowed`),
+    /// `score` 0–100 and `interactions_30d`.
+    #[schema(value_type = Object)]
+    pub activity: serde_json::Value,
+    /// RFM from orders: `recency_days`, `frequency`, `monetary_fen`, `r`/`f`/`m` 1–5 and the
+    /// `segment`; null without orders.
+    #[schema(value_type = Object)]
+    pub rfm: serde_json::Value,
     /// First contact, Unix ms.
     pub created_at: i64,
 }
@@ -66,6 +74,8 @@ impl From<crate::identity::view::Profile> for CustomerView {
     fn from(p: crate::identity::view::Profile) -> Self {
         CustomerView {
             merged_ids: p.members.iter().skip(1).map(|m| m.id.clone()).collect(),
+            activity: serde_json::to_value(p.activity).unwrap_or_default(),
+            rfm: serde_json::to_value(&p.rfm).unwrap_or_default(),
             identities: p
                 .identities
                 .into_iter()

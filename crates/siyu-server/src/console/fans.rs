@@ -226,6 +226,10 @@ async fn fan_page(
             state => o.state, items => o.items.or(o.sku), at => o.ordered_at.map(format_time) })
         .collect();
     let p_id = p.id.clone();
+    let activity = context! { state => serde_json::to_value(p.activity.state).ok().and_then(|v| v.as_str().map(str::to_owned)),
+    score => p.activity.score, recent => p.activity.interactions_30d };
+    let rfm = p.rfm.as_ref().map(|r| context! { segment => r.segment, r => r.r, f => r.f, m => r.m,
+        orders => r.frequency, total => siyu_domain::Fen(r.monetary_fen).to_string(), days => r.recency_days });
     let fan = context! {
         id => p.id, nickname => p.nickname, following => p.following, first_scene => p.first_scene, last_scene => p.last_scene,
         first_channel => p.first_channel, last_channel => p.last_channel, tags => p.tags,
@@ -242,7 +246,7 @@ async fn fan_page(
         s,
         "fan.html",
         "fans",
-        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase, card, has_program },
+        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase, card, has_program, activity, rfm },
         status,
     ))
 }

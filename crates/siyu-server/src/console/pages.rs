@@ -28,6 +28,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, s: Session) -> Page
         audit => siyu_store::audit::count_since(st, tenant, now - 7 * 86_400_000).await.map_err(|e| fail(e.into()))?,
         jobs => siyu_store::jobs::queue_depth_for(st, tenant).await.map_err(|e| fail(e.into()))?,
         fans => siyu_store::customers::counts(st, tenant).await.map_err(|e| fail(e.into()))?.1,
+        active => siyu_store::customers::active_since(st, tenant, now - siyu_domain::activity::ACTIVE_MS).await.map_err(|e| fail(e.into()))?,
     };
     Ok(page(
         &state,

@@ -45,6 +45,10 @@ pub struct Profile {
     pub nickname: Option<String>,
     /// First contact, Unix ms.
     pub created_at: i64,
+    /// How engaged the customer is as a fan.
+    pub activity: siyu_domain::activity::Activity,
+    /// Where the customer sits by recency, frequency and value of orders; `None` without orders.
+    pub rfm: Option<siyu_domain::activity::Rfm>,
 }
 
 /// Loads the profile `id` belongs to (any id ever stitched into it).
@@ -99,19 +103,40 @@ pub async fn load(state: &AppState, tenant: &TenantId, id: &str) -> Result<Profi
                 .map(|c| c.id.clone())
         })
     };
+    let now = state.clock.now_ms();
+    let following = members.iter().any(|m| m.following);
+    let last_interaction_at = members.iter().filter_map(|m| m.last_interaction_at).max();
+    let recent = profiles::interactions_since(
+        &state.store,
+        tenant,
+        &root,
+        now - siyu_domain::activity::DORMANT_MS,
+    )
+    .await?;
+    let activity = siyu_domain::activity::activity(
+        following,
+        members.iter().any(|m| m.followed_at.is_some()),
+        last_interaction_at,
+        recent,
+        now,
+    );
+    let (last_order, orders, total) = profiles::order_totals(&state.store, tenant, &root).await?;
+    let rfm = siyu_domain::activity::rfm(last_order, orders, total, now);
     Ok(Profile {
+        activity,
+        rfm,
         first_channel: channel_of(&first_scene),
         last_channel: channel_of(&last_scene),
         id: root.clone(),
         identities,
         attributes,
         tags,
-        following: members.iter().any(|m| m.following),
+        following,
         followed_at: members.iter().filter_map(|m| m.followed_at).max(),
         unfollowed_at: members.iter().filter_map(|m| m.unfollowed_at).max(),
         first_scene,
         last_scene,
-        last_interaction_at: members.iter().filter_map(|m| m.last_interaction_at).max(),
+        last_interaction_at,
         last_location: located
             .and_then(|m| m.last_latitude.zip(m.last_longitude).map(|(a, b)| [a, b])),
         nickname: members.iter().find_map(|m| m.nickname.clone()),
