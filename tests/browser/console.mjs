@@ -57,6 +57,44 @@ try {
   await page.waitForURL(`${base}/console/staff`);
   assert.equal(await page.locator('h1').innerText(), '员工');
 
+  // Another channel's customers: upload a Taobao export, then find one customer by phone.
+  await page.goto(`${base}/console/imports`);
+  await page.selectOption('#import-preset', 'taobao-orders');
+  await page.setInputFiles('#import-file', process.env.SIYU_IMPORT_FILE);
+  await page.uncheck('#import-dry');
+  await page.click('#import-go');
+  await page.waitForSelector('#import-summary');
+  assert.equal(await page.locator('#import-count').innerText(), '14');
+  assert.match(await page.locator('#import-errors').innerText(), /11/);
+  await page.screenshot({ path: `${shots}/import-zh.png`, fullPage: true });
+
+  await page.goto(`${base}/console/fans?q=13956781234`);
+  await page.click('#fans-table a');
+  await page.waitForSelector('#identities');
+  assert.match(await page.locator('#identities').innerText(), /tb_lixiaoyu/);
+  assert.match(await page.locator('#identities').innerText(), /\+8613956781234/);
+  await page.fill('#tag-form input[name=add]', '连衣裙');
+  await page.click('#tag-form button');
+  await page.waitForSelector('#tags >> text=连衣裙');
+
+  // Membership: set up the program, issue the card, open its page as the customer's phone would.
+  const profile = page.url();
+  await page.goto(`${base}/console/membership`);
+  await page.fill('#program-form input[name=name]', '小满会员卡');
+  await page.click('#program-form button[type=submit]');
+  await page.waitForSelector('#program-saved');
+  await page.goto(profile);
+  await page.click('#issue-card');
+  await page.waitForSelector('#profile-card >> text=小满会员卡');
+  await page.screenshot({ path: `${shots}/profile-zh.png`, fullPage: true });
+  const h5 = await page.locator('#profile-card a[href^="/h5/card/"]').getAttribute('href');
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(`${base}${h5}`);
+  assert.equal(await phone.locator('#h5-points').innerText(), '0');
+  assert.ok(await phone.locator('.qr svg').isVisible());
+  await phone.screenshot({ path: `${shots}/h5-card-zh.png`, fullPage: true });
+  await phone.close();
+
   await page.click('#logout');
   await page.waitForURL(/\/console\/login$/);
   console.log('browser: console flow passed; screenshots in', shots);

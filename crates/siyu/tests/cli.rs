@@ -384,6 +384,10 @@ fn console_in_chromium() {
         .env("SIYU_LOGIN", "xiaoman")
         .env("SIYU_PASSWORD", "browser-pass-123")
         .env("SIYU_TENANT", "小满咖啡 Xiaoman")
+        .env(
+            "SIYU_IMPORT_FILE",
+            root.join("crates/siyu-import/tests/data/taobao_orders.csv"),
+        )
         .env("SIYU_SCREENSHOTS", root.join("target/screenshots"))
         .output()
         .expect("node is installed");
@@ -396,6 +400,7 @@ fn console_in_chromium() {
         stderr(&out)
     );
     assert!(root.join("target/screenshots/dashboard-en.png").exists());
+    assert!(root.join("target/screenshots/h5-card-zh.png").exists());
 }
 
 /// README's first command, walked through in chromium: the demo's fans, conversation,

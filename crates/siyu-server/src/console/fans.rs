@@ -231,6 +231,7 @@ async fn fan_page(
     let rfm = p.rfm.as_ref().map(|r| context! { segment => r.segment, r => r.r, f => r.f, m => r.m,
         orders => r.frequency, total => siyu_domain::Fen(r.monetary_fen).to_string(), days => r.recency_days });
     let fan = context! {
+        name => p.attributes.get("name").and_then(|n| n.as_str().map(str::to_owned)),
         id => p.id, nickname => p.nickname, following => p.following, first_scene => p.first_scene, last_scene => p.last_scene,
         first_channel => p.first_channel, last_channel => p.last_channel, tags => p.tags,
         merged_ids => p.members.iter().skip(1).map(|m| m.id.clone()).collect::<Vec<_>>(),

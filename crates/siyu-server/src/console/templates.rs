@@ -40,6 +40,11 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("member.html", include_str!("../../templates/member.html")),
     ("h5_card.html", include_str!("../../templates/h5_card.html")),
+    ("imports.html", include_str!("../../templates/imports.html")),
+    (
+        "import_result.html",
+        include_str!("../../templates/import_result.html"),
+    ),
     ("menu.html", include_str!("../../templates/menu.html")),
     ("replies.html", include_str!("../../templates/replies.html")),
     (

@@ -225,6 +225,15 @@ pub fn csrf_of(html: &str) -> String {
     html[i..i + html[i..].find('"').expect("closing quote")].to_owned()
 }
 
+/// The CSRF token a console page gives its scripts (`x-csrf-token` header).
+pub fn csrf_of_header(html: &str) -> String {
+    let i = html
+        .find("\"x-csrf-token\": \"")
+        .expect("a page with a CSRF header")
+        + 17;
+    html[i..i + html[i..].find('"').expect("closing quote")].to_owned()
+}
+
 /// A cookie-keeping client signed in to the console (redirects are not followed).
 pub async fn console_login(app: &TestApp, login: &str, password: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
