@@ -71,7 +71,8 @@ story!(
     concurrent_identifies_make_one_customer,
     the_console_shows_one_customer_and_undoes_merges,
     activity_and_rfm,
-    console_upload_imports
+    console_upload_imports,
+    tenants_set_their_own_placeholders
 );
 
 async fn identify_creates_links_and_normalises(backend: Backend) {
@@ -786,5 +787,51 @@ async fn console_upload_imports(backend: Backend) {
     assert!(r.text().await.unwrap().contains("line 1"));
     let audit = app.get("/api/v1/audit-log", &key).await.1.to_string();
     assert!(audit.contains("customer.import"));
+    app.stop().await;
+}
+
+async fn tenants_set_their_own_placeholders(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, key) = app.tenant("规则设置").await;
+    let (_, p) = app.get("/api/v1/identity/policy", &key).await;
+    assert_eq!(p["shared_threshold"], 3);
+    let (s, e) = app
+        .call(
+            "PUT",
+            "/api/v1/identity/policy",
+            &key,
+            Some(json!({"placeholders": {"phones": ["12"]}})),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (422, "validation_failed"));
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("placeholders.phones[0]"));
+    // The shop's own front-desk number and a filler card number never link anything.
+    let (s, p) = app
+        .call(
+            "PUT",
+            "/api/v1/identity/policy",
+            &key,
+            Some(json!({"shared_threshold": 3, "placeholders": {"texts": ["VIP"], "phones": ["139 1111 2222"], "repeated_tail": 8}})),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["placeholders"]["phones"], json!(["+8613911112222"]));
+    let a = ok(&app, &key, json!({"identities": [{"kind": "taobao", "value": "a1"}, {"kind": "phone", "value": "13911112222"}, {"kind": "member_card", "value": "vip"}]})).await;
+    let b = ok(&app, &key, json!({"identities": [{"kind": "taobao", "value": "b1"}, {"kind": "phone", "value": "13911112222"}]})).await;
+    assert_ne!(a["id"], b["id"]);
+    assert_eq!(kinds(&a), ["taobao:a1"].map(String::from));
+    assert!(lookup(&app, &key, "phone:+8613911112222").await.is_empty());
+    // The default phone rules still apply to other tenants.
+    let (_, other) = app.tenant("别家").await;
+    let c = ok(
+        &app,
+        &other,
+        json!({"identities": [{"kind": "phone", "value": "13911112222"}]}),
+    )
+    .await;
+    assert_eq!(kinds(&c), ["phone:+8613911112222"].map(String::from));
     app.stop().await;
 }

@@ -54,7 +54,8 @@ story!(
     points_are_recorded_once_and_levels_follow,
     concurrent_spends_never_overdraw,
     points_expire_lot_by_lot,
-    the_card_on_the_phone_and_at_the_counter
+    the_card_on_the_phone_and_at_the_counter,
+    a_fan_asks_for_the_card_in_wechat
 );
 
 async fn program_and_cards(backend: Backend) {
@@ -470,5 +471,41 @@ async fn the_card_on_the_phone_and_at_the_counter(backend: Backend) {
         .await
         .unwrap();
     assert!(bad.contains("不是有效的会员卡码"), "{bad}");
+    app.stop().await;
+}
+
+async fn a_fan_asks_for_the_card_in_wechat(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, key, _) = setup(&app, 0).await;
+    let (_, acct) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(json!({"app_id": "wx00000000000000cc", "app_secret": "0123456789abcdef0123456789abcdef", "token": "cardToken", "mode": "plain"})))
+        .await;
+    let account = acct["id"].as_str().unwrap();
+    let ask = |n: u32| {
+        let t = app.state.now() / 1000;
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>o_card_fan</FromUserName><CreateTime>{t}</CreateTime><MsgType>text</MsgType><Content>会员卡</Content><MsgId>{n}</MsgId></xml>")
+    };
+    let (s, reply) = support::wechat_post_plain(&app, account, "cardToken", &ask(1)).await;
+    assert_eq!(s, 200);
+    assert!(
+        reply.contains("小满会员卡") && reply.contains("/h5/card/") && reply.contains("0 积分"),
+        "{reply}"
+    );
+    // Asking again gives the same card; the fan has one profile and one card.
+    let (_, again) = support::wechat_post_plain(&app, account, "cardToken", &ask(2)).await;
+    let link = |r: &str| {
+        r[r.find("/h5/card/").unwrap()..]
+            .split(']')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(link(&reply), link(&again));
+    let (_, found) = app
+        .get("/api/v1/customers?identity=openid:o_card_fan", &key)
+        .await;
+    let id = found["items"][0]["id"].as_str().unwrap();
+    let (_, card) = app.get(&format!("/api/v1/customers/{id}/card"), &key).await;
+    assert_eq!(card["customer_id"], json!(id));
     app.stop().await;
 }

@@ -616,3 +616,33 @@ pub async fn order_totals(
            AND (state IS NULL OR state NOT IN ('closed', 'refunding', 'pending_payment'))")
         .bind(tenant.as_str()).bind(root).fetch_one(p).await)?)
 }
+
+/// A tenant's stitching rules (JSON), if set.
+pub async fn policy(store: &Store, tenant: &TenantId) -> Result<Option<String>, StoreError> {
+    Ok(
+        on_pool!(store, p => sqlx::query_scalar("SELECT body FROM identity_policies WHERE tenant_id = $1")
+        .bind(tenant.as_str()).fetch_optional(p).await)?,
+    )
+}
+
+/// A tenant's stitching rules (JSON), if set, read in a transaction.
+pub async fn policy_tx(tx: &mut Tx, tenant: &TenantId) -> Result<Option<String>, StoreError> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar("SELECT body FROM identity_policies WHERE tenant_id = $1")
+        .bind(tenant.as_str()).fetch_optional(c).await)?,
+    )
+}
+
+/// Sets a tenant's stitching rules (JSON).
+pub async fn set_policy(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    body: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO identity_policies (tenant_id, body, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
+        .bind(tenant.as_str()).bind(body).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -448,3 +448,30 @@ pub async fn erase_customer(
     crate::identity::erase_customer(&state, &caller.tenant_id, &id, &caller.actor()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// The tenant's stitching rules: `shared_threshold` (a phone or email on this many customers
+/// is shared and merges nothing) and `placeholders` (`texts`, `phones`, `repeated_tail`,
+/// `sequential_tail`): values that never link anything.
+#[utoipa::path(get, path = "/api/v1/identity/policy", tag = "customers",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn get_policy(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<siyu_identity::Policy>, ApiError> {
+    Ok(Json(
+        crate::identity::policy(&state, &caller.tenant_id).await?,
+    ))
+}
+
+/// Sets the tenant's stitching rules for what is observed from now on.
+#[utoipa::path(put, path = "/api/v1/identity/policy", tag = "customers", request_body = Object,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_policy(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(body): Json<siyu_identity::Policy>,
+) -> Result<Json<siyu_identity::Policy>, ApiError> {
+    Ok(Json(
+        crate::identity::set_policy(&state, &caller.tenant_id, body, &caller.actor()).await?,
+    ))
+}

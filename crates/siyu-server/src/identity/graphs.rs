@@ -134,6 +134,13 @@ impl Graphs {
             });
         }
         let cached = guard.as_mut().ok_or(ApiError::Internal)?;
+        let policy = match profiles::policy_tx(tx, tenant).await? {
+            Some(body) => serde_json::from_str(&body).unwrap_or_default(),
+            None => Policy::default(),
+        };
+        if cached.graph.policy() != &policy {
+            cached.graph.set_policy(policy);
+        }
         for (seq, token, body) in profiles::log_since(tx, tenant, cached.head.seq).await? {
             let changes: Vec<Change> = serde_json::from_str(&body).map_err(|e| {
                 tracing::error!(error = %e, seq, "unreadable identity log entry");

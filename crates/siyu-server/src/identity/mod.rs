@@ -48,7 +48,7 @@ pub async fn parse(
     tenant: &TenantId,
     inputs: &[IdentityInput],
 ) -> Result<Parsed, ApiError> {
-    let policy = Policy::default();
+    let policy = policy(state, tenant).await?;
     let mut default_app: Option<Option<String>> = None;
     let mut out = Parsed {
         plain: Vec::new(),
@@ -79,6 +79,72 @@ pub async fn parse(
         }
     }
     Ok(out)
+}
+
+/// A tenant's stitching rules: its own if set, else the defaults.
+pub async fn policy(state: &AppState, tenant: &TenantId) -> Result<Policy, ApiError> {
+    Ok(match profiles::policy(&state.store, tenant).await? {
+        Some(body) => serde_json::from_str(&body).unwrap_or_default(),
+        None => Policy::default(),
+    })
+}
+
+/// Sets a tenant's stitching rules (validated; phones normalised). Applies to what is observed
+/// from now on; existing profiles stay as they are.
+pub async fn set_policy(
+    state: &AppState,
+    tenant: &TenantId,
+    mut policy: Policy,
+    actor: &crate::services::Actor,
+) -> Result<Policy, ApiError> {
+    if policy.shared_threshold > 1_000 {
+        return Err(ApiError::invalid(
+            "shared_threshold",
+            "must be between 0 and 1000",
+        ));
+    }
+    if policy.placeholders.texts.len() > 200 || policy.placeholders.phones.len() > 200 {
+        return Err(ApiError::invalid(
+            "placeholders",
+            "at most 200 texts and 200 phones",
+        ));
+    }
+    if policy.placeholders.repeated_tail > 11 {
+        return Err(ApiError::invalid(
+            "placeholders.repeated_tail",
+            "must be between 0 and 11",
+        ));
+    }
+    for (i, t) in policy.placeholders.texts.iter_mut().enumerate() {
+        *t = t.trim().to_owned();
+        if t.chars().count() > 64 {
+            return Err(ApiError::invalid(
+                format!("placeholders.texts[{i}]"),
+                "at most 64 characters",
+            ));
+        }
+    }
+    for (i, p) in policy.placeholders.phones.iter_mut().enumerate() {
+        let parsed = siyu_identity::Identity::parse(IdentityKind::Phone, p)
+            .map_err(|e| ApiError::invalid(format!("placeholders.phones[{i}]"), e.to_string()))?;
+        *p = parsed.value().as_str().to_owned();
+    }
+    let now = state.now();
+    let body = serde_json::to_string(&policy).map_err(|_| ApiError::Internal)?;
+    let mut tx = state.store.begin().await?;
+    profiles::set_policy(&mut tx, tenant, &body, now).await?;
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "identity.policy",
+        None,
+        serde_json::from_str(&body).ok(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(policy)
 }
 
 /// Attribute values as the API gives them: text or whole numbers.

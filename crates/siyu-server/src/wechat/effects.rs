@@ -57,6 +57,57 @@ async fn auto_reply(
     })
 }
 
+/// What a fan sends (or the menu key) to get their member card.
+const CARD_WORDS: &[&str] = &[
+    "会员卡",
+    "我的会员卡",
+    "会员",
+    "积分",
+    "我的积分",
+    "MEMBER_CARD",
+];
+
+/// A fan asking for their member card gets it (issued on first ask) with a link to its page,
+/// when the tenant runs a membership program. Written in its own transactions, before the
+/// callback's.
+async fn member_card_reply(
+    state: &AppState,
+    a: &Account,
+    tenant: &TenantId,
+    openid: &str,
+    m: &Message,
+    text: &str,
+    now: i64,
+) -> Result<Option<PassiveReply>, ApiError> {
+    let text = text.trim();
+    if !CARD_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)) {
+        return Ok(None);
+    }
+    if crate::membership::program(state, tenant).await?.is_none() {
+        return Ok(None);
+    }
+    let mut tx = state.store.begin().await?;
+    let fan = crate::identity::Fan {
+        app_id: &a.app_id,
+        openid,
+        unionid: None,
+        source: "wechat.callback",
+    };
+    let home = crate::identity::wechat_fan(state, &mut tx, tenant, &fan, now).await?;
+    tx.commit().await?;
+    let (card, _) =
+        crate::membership::issue_card(state, tenant, &home, &crate::services::Actor::System)
+            .await?;
+    let v = crate::membership::view(state, tenant, card, false).await?;
+    let url = format!("{}{}", state.config.base_url(), v.h5_path);
+    let level = v.level.map(|l| format!("{l}，")).unwrap_or_default();
+    let body = format!(
+        "{}：{level}{} 积分\n打开会员卡，结账时出示给店员扫码：{url}",
+        v.program, v.points
+    );
+    Ok(Some(PassiveReply::Reply(Reply::text(m, now / 1000, body))))
+}
+
 /// Records the callback once and returns the reply to give.
 pub(super) async fn apply(
     state: &AppState,
@@ -89,7 +140,10 @@ pub(super) async fn apply(
         _ => None,
     };
     let mut decided = match asked {
-        Some(text) => Some(auto_reply(state, a, m, text, now).await?),
+        Some(text) => match member_card_reply(state, a, &tenant, openid, m, text, now).await? {
+            Some(reply) => Some(reply),
+            None => Some(auto_reply(state, a, m, text, now).await?),
+        },
         None => None,
     };
     // A location inside a store's geofence earns that store's offer.

@@ -100,3 +100,11 @@ CREATE TABLE customer_orders (
     PRIMARY KEY (tenant_id, source, order_id)
 );
 CREATE INDEX customer_orders_customer_idx ON customer_orders (customer_id, ordered_at);
+
+-- A tenant's stitching rules (shared-value threshold, placeholder values), as JSON; absent
+-- means the defaults.
+CREATE TABLE identity_policies (
+    tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id),
+    body        TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
