@@ -7,6 +7,10 @@ use clap::Subcommand;
 use serde_json::json;
 use siyu_store::{jobs, Store};
 
+#[path = "bench/identity.rs"]
+mod identity;
+#[path = "bench/import.rs"]
+mod import;
 #[path = "bench/wechat/mod.rs"]
 mod wechat;
 
@@ -36,6 +40,30 @@ pub enum Bench {
         #[arg(long, default_value_t = 2_000)]
         rate: u32,
     },
+    /// Identity stitching: N identifiers of customers seen on 1–4 channels through one identity
+    /// graph (time, peak memory), against connected components by iterative SQL in PostgreSQL
+    /// on the same data (time ratio).
+    Identity {
+        /// Identifiers stitched by the engine in the full-size run.
+        #[arg(long, default_value_t = 10_000_000)]
+        identifiers: usize,
+        /// Identifiers of the comparison: the engine and the SQL baseline stitch the same data.
+        #[arg(long, default_value_t = 1_000_000)]
+        sql_identifiers: usize,
+        /// Seed of the synthetic customers.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Imports: a generated Taobao order export of N rows, parsed alone (the baseline) and
+    /// imported into profiles on SQLite (and PostgreSQL with `--postgres`), then again.
+    Import {
+        /// Rows in the generated export.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Also import into PostgreSQL (`SIYU_BENCH_POSTGRES_URL`).
+        #[arg(long)]
+        postgres: bool,
+    },
 }
 
 /// Runs a bench.
@@ -54,6 +82,19 @@ pub async fn run(bench: Bench) -> Result<(), String> {
             };
             wechat::run(o).await
         }
+        Bench::Identity {
+            identifiers,
+            sql_identifiers,
+            seed,
+        } => {
+            let o = identity::Options {
+                identifiers,
+                sql_identifiers,
+                seed,
+            };
+            identity::run(o).await
+        }
+        Bench::Import { rows, postgres } => import::run(import::Options { rows, postgres }).await,
     }
 }
 
