@@ -24,6 +24,8 @@ use crate::error::ApiError;
 struct Cached {
     graph: IdentityGraph,
     head: Head,
+    /// Customer ids of graph profiles seen so far (a profile's id never changes).
+    customers: HashMap<u32, String>,
 }
 
 type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
@@ -82,6 +84,8 @@ pub struct Session {
     guard: OwnedMutexGuard<Option<Cached>>,
     tenant: TenantId,
     keys: Keys,
+    /// In batch mode: the head before the batch, and the changes waiting for one log entry.
+    batch: Option<(Head, Vec<Change>)>,
 }
 
 impl Graphs {
@@ -131,6 +135,7 @@ impl Graphs {
                     seq: 0,
                     token: String::new(),
                 },
+                customers: HashMap::new(),
             });
         }
         let cached = guard.as_mut().ok_or(ApiError::Internal)?;
@@ -158,6 +163,7 @@ impl Graphs {
             guard,
             tenant: tenant.clone(),
             keys: self.keys.clone(),
+            batch: None,
         };
         if rebuilt {
             session.adopt_legacy(tx, now).await?;
@@ -175,6 +181,8 @@ pub struct Context<'a> {
     pub source: &'a str,
     /// A legacy customer row to become the profile the operation creates.
     pub adopt: Option<String>,
+    /// Filled in: `(token, customer)` of every identity linked.
+    pub linked: Vec<(String, String)>,
 }
 
 impl Session {
@@ -188,7 +196,8 @@ impl Session {
         Ok(&mut self.guard.as_mut().ok_or(ApiError::Internal)?.graph)
     }
 
-    /// Appends `changes` to the log and projects them into profile rows, in `tx`.
+    /// Appends `changes` to the log and projects them into profile rows, in `tx`. In batch
+    /// mode the log entry waits for [`Session::finish_batch`].
     pub async fn persist(
         &mut self,
         tx: &mut Tx,
@@ -200,21 +209,66 @@ impl Session {
             return Ok(());
         }
         let tenant = self.tenant.clone();
-        let body = serde_json::to_string(changes).map_err(|_| ApiError::Internal)?;
+        if let Some((_, pending)) = self.batch.as_mut() {
+            pending.extend_from_slice(changes);
+        } else {
+            let body = serde_json::to_string(changes).map_err(|_| ApiError::Internal)?;
+            let head = self.claim_head()?;
+            profiles::append_log(tx, &tenant, &head, &body, now).await?;
+            profiles::set_head(tx, &tenant, &head).await?;
+        }
         let cached = self.guard.as_mut().ok_or(ApiError::Internal)?;
-        // Claim the new head before anything can fail: if this transaction does not commit,
-        // the database's head differs from ours and the next writer rebuilds.
+        for change in changes {
+            project(tx, &tenant, change, ctx, &mut cached.customers, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Claims the next head before anything can fail: if the transaction does not commit, the
+    /// database's head differs from the cache's and the next writer rebuilds.
+    fn claim_head(&mut self) -> Result<Head, ApiError> {
+        let cached = self.guard.as_mut().ok_or(ApiError::Internal)?;
         cached.head = Head {
             seq: cached.head.seq + 1,
             token: random_token(),
         };
-        let head = cached.head.clone();
-        profiles::append_log(tx, &tenant, &head, &body, now).await?;
-        profiles::set_head(tx, &tenant, &head).await?;
-        for change in changes {
-            project(tx, &tenant, change, ctx, now).await?;
-        }
+        Ok(cached.head.clone())
+    }
+
+    /// Starts batch mode: the changes of many operations become one log entry (imports).
+    pub fn begin_batch(&mut self) -> Result<(), ApiError> {
+        let before = self.guard.as_ref().ok_or(ApiError::Internal)?.head.clone();
+        self.claim_head()?;
+        self.batch = Some((before, Vec::new()));
         Ok(())
+    }
+
+    /// Writes the batch's log entry (if it changed anything) in `tx`; call before committing.
+    pub async fn finish_batch(&mut self, tx: &mut Tx, now: i64) -> Result<(), ApiError> {
+        let Some((before, pending)) = self.batch.take() else {
+            return Ok(());
+        };
+        let cached = self.guard.as_mut().ok_or(ApiError::Internal)?;
+        if pending.is_empty() {
+            cached.head = before;
+            return Ok(());
+        }
+        let head = cached.head.clone();
+        let body = serde_json::to_string(&pending).map_err(|_| ApiError::Internal)?;
+        profiles::append_log(tx, &self.tenant, &head, &body, now).await?;
+        profiles::set_head(tx, &self.tenant, &head).await?;
+        Ok(())
+    }
+
+    /// The customer id of a graph profile.
+    pub async fn customer_of(
+        &mut self,
+        tx: &mut Tx,
+        profile: ProfileId,
+    ) -> Result<String, ApiError> {
+        let tenant = self.tenant.clone();
+        let cached = self.guard.as_mut().ok_or(ApiError::Internal)?;
+        customer_id_of(tx, &tenant, &mut cached.customers, profile).await
     }
 
     /// Brings customer rows from before the graph into it, one profile each.
@@ -245,6 +299,7 @@ impl Session {
                 plain: &plain,
                 source: "wechat.callback",
                 adopt: Some(customer.clone()),
+                linked: Vec::new(),
             };
             self.persist(tx, &outcome.changes, &mut ctx, now).await?;
         }
@@ -252,24 +307,46 @@ impl Session {
     }
 }
 
+async fn customer_id_of(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    cache: &mut HashMap<u32, String>,
+    profile: ProfileId,
+) -> Result<String, ApiError> {
+    if let Some(id) = cache.get(&profile.get()) {
+        return Ok(id.clone());
+    }
+    let id = profiles::customer_of(tx, tenant, i64::from(profile.get())).await?;
+    cache.insert(profile.get(), id.clone());
+    Ok(id)
+}
+
 async fn project(
     tx: &mut Tx,
     tenant: &TenantId,
     change: &Change,
     ctx: &mut Context<'_>,
+    cache: &mut HashMap<u32, String>,
     now: i64,
 ) -> Result<(), ApiError> {
     let no = |p: ProfileId| i64::from(p.get());
     match change {
-        Change::ProfileCreated { profile, at } => match ctx.adopt.take() {
-            Some(id) => profiles::adopt(tx, &id, no(*profile)).await?,
-            None => {
-                let id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
-                profiles::create_profile(tx, tenant, &id, no(*profile), *at).await?;
-            }
-        },
+        Change::ProfileCreated { profile, at } => {
+            let id = match ctx.adopt.take() {
+                Some(id) => {
+                    profiles::adopt(tx, &id, no(*profile)).await?;
+                    id
+                }
+                None => {
+                    let id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
+                    profiles::create_profile(tx, tenant, &id, no(*profile), *at).await?;
+                    id
+                }
+            };
+            cache.insert(profile.get(), id);
+        }
         Change::Linked { profile, identity } => {
-            let customer = profiles::customer_of(tx, tenant, no(*profile)).await?;
+            let customer = customer_id_of(tx, tenant, cache, *profile).await?;
             let token = identity.value().as_str();
             let Some(p) = ctx.plain.iter().find(|p| p.token() == token) else {
                 tracing::error!("linked identity without its value");
@@ -284,14 +361,15 @@ async fn project(
                 source: ctx.source,
             };
             profiles::link(tx, tenant, &customer, &row, now).await?;
+            ctx.linked.push((token.to_owned(), customer));
         }
         Change::Unlinked { profile, identity } => {
-            let customer = profiles::customer_of(tx, tenant, no(*profile)).await?;
+            let customer = customer_id_of(tx, tenant, cache, *profile).await?;
             profiles::unlink(tx, tenant, &customer, identity.value().as_str()).await?;
         }
         Change::Merged(rec) => {
-            let survivor = profiles::customer_of(tx, tenant, no(rec.survivor)).await?;
-            let absorbed = profiles::customer_of(tx, tenant, no(rec.absorbed)).await?;
+            let survivor = customer_id_of(tx, tenant, cache, rec.survivor).await?;
+            let absorbed = customer_id_of(tx, tenant, cache, rec.absorbed).await?;
             let reason = match &rec.reason {
                 MergeReason::Observed {
                     survivor_via,
@@ -329,8 +407,8 @@ async fn project(
             profiles::undo(tx, tenant, i64::from(merge.get()), *at).await?;
         }
         Change::ConflictRecorded(c) => {
-            let kept = profiles::customer_of(tx, tenant, no(c.profiles[0])).await?;
-            let apart = profiles::customer_of(tx, tenant, no(c.profiles[1])).await?;
+            let kept = customer_id_of(tx, tenant, cache, c.profiles[0]).await?;
+            let apart = customer_id_of(tx, tenant, cache, c.profiles[1]).await?;
             profiles::record_conflict(
                 tx,
                 tenant,

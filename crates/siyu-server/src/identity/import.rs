@@ -112,6 +112,7 @@ pub async fn apply(
 ) -> Result<Applied, ApiError> {
     let mut out = Applied::default();
     let origin = format!("import:{source}");
+    let policy = super::policy(state, tenant).await?;
     for r in records {
         let inputs: Vec<IdentityInput> = r
             .identities
@@ -122,7 +123,7 @@ pub async fn apply(
                 scope: None,
             })
             .collect();
-        let parsed = match super::parse(state, tenant, &inputs).await {
+        let parsed = match super::parse_with(state, tenant, &inputs, &policy).await {
             Ok(p) => p,
             Err(ApiError::Validation { field, message }) => {
                 out.errors.push(RowError {
@@ -163,9 +164,13 @@ pub async fn apply(
         if let Some(order) = &r.order {
             // The order belongs to the profile its channel identity was first linked to, so an
             // undone merge leaves it where it came from.
-            let home = profiles::find_token(tx, tenant, parsed.plain[0].token())
-                .await?
-                .map(|(home, _)| home);
+            let first = parsed.plain[0].token();
+            let home = match observed.linked.iter().find(|(t, _)| t == first) {
+                Some((_, customer)) => Some(customer.clone()),
+                None => profiles::find_token(tx, tenant, first)
+                    .await?
+                    .map(|(home, _)| home),
+            };
             if let Some(customer_id) = home.or(observed.customer) {
                 let row = OrderRow {
                     source: source.to_owned(),
@@ -289,11 +294,12 @@ pub async fn run_file(
         let applied = if dry_run {
             if dry.is_none() {
                 let mut tx = state.store.begin().await.map_err(|e| e.to_string())?;
-                let session = state
+                let mut session = state
                     .identities
                     .open(&mut tx, tenant, now)
                     .await
                     .map_err(|e| e.to_string())?;
+                session.begin_batch().map_err(|e| e.to_string())?;
                 dry = Some((tx, session));
             }
             let Some((tx, session)) = dry.as_mut() else {
@@ -309,7 +315,12 @@ pub async fn run_file(
                 .open(&mut tx, tenant, now)
                 .await
                 .map_err(|e| e.to_string())?;
+            session.begin_batch().map_err(|e| e.to_string())?;
             let applied = apply(state, &mut session, &mut tx, tenant, &batch, &source, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            session
+                .finish_batch(&mut tx, now)
                 .await
                 .map_err(|e| e.to_string())?;
             tx.commit().await.map_err(|e| e.to_string())?;

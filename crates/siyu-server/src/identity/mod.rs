@@ -49,6 +49,16 @@ pub async fn parse(
     inputs: &[IdentityInput],
 ) -> Result<Parsed, ApiError> {
     let policy = policy(state, tenant).await?;
+    parse_with(state, tenant, inputs, &policy).await
+}
+
+/// [`parse`] with the tenant's rules already in hand (many records in a row).
+pub async fn parse_with(
+    state: &AppState,
+    tenant: &TenantId,
+    inputs: &[IdentityInput],
+    policy: &Policy,
+) -> Result<Parsed, ApiError> {
     let mut default_app: Option<Option<String>> = None;
     let mut out = Parsed {
         plain: Vec::new(),
@@ -206,6 +216,8 @@ pub struct Observed {
     pub ignored: Vec<String>,
     /// Whether anything changed.
     pub changed: bool,
+    /// `(token, customer)` of each identity linked, on the profile it was linked to.
+    pub linked: Vec<(String, String)>,
 }
 
 /// Observes identities seen together (and attributes, set on the resulting profile).
@@ -234,6 +246,7 @@ pub async fn observe(
         plain,
         source,
         adopt: None,
+        linked: Vec::new(),
     };
     session.persist(tx, &outcome.changes, &mut ctx, now).await?;
     let mut out = Observed {
@@ -254,11 +267,21 @@ pub async fn observe(
             })
             .collect(),
         customer: None,
+        linked: Vec::new(),
     };
+    out.linked = std::mem::take(&mut ctx.linked);
     if let Some(p) = outcome.profile {
-        let id = profiles::customer_of(tx, session.tenant(), i64::from(p.get())).await?;
-        if !attributes.is_empty() && set_attributes(tx, &id, attributes, now).await? {
-            out.changed = true;
+        let id = session.customer_of(tx, p).await?;
+        if !attributes.is_empty() {
+            let written = if out.created {
+                // A new profile has nothing to keep: no need to read what it holds.
+                let json = serde_json::to_string(attributes).map_err(|_| ApiError::Internal)?;
+                profiles::set_attributes(tx, &id, &json, now).await?;
+                true
+            } else {
+                set_attributes(tx, &id, attributes, now).await?
+            };
+            out.changed |= written;
         }
         out.customer = Some(id);
     }
@@ -394,6 +417,7 @@ pub async fn undo(
         plain: &[],
         source: "api",
         adopt: None,
+        linked: Vec::new(),
     };
     session
         .persist(tx, std::slice::from_ref(&outcome.change), &mut ctx, now)
@@ -436,6 +460,7 @@ pub async fn erase(
         plain: &[],
         source: "erasure",
         adopt: None,
+        linked: Vec::new(),
     };
     session.persist(tx, &changes, &mut ctx, now).await?;
     profiles::erase(tx, tenant, root, now).await?;
@@ -698,6 +723,7 @@ pub async fn link(
         plain: &plains,
         source,
         adopt: None,
+        linked: Vec::new(),
     };
     session.persist(tx, &[change], &mut ctx, now).await
 }
