@@ -605,6 +605,26 @@ async fn the_console_shows_one_customer_and_undoes_merges(backend: Backend) {
     assert!(!page.contains("chen_tb"), "the taobao identity went back");
     let other = get(format!("/console/fans/{}", b["id"].as_str().unwrap())).await;
     assert!(other.contains("chen_tb"));
+    // Consent recorded from the console.
+    let r = http
+        .post(app.url(&format!("/console/fans/{id}/consents")))
+        .form(&[
+            ("csrf", support::csrf_of(&page).as_str()),
+            ("marketing", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, v) = app.get(&format!("/api/v1/customers/{id}"), &key).await;
+    assert_eq!(
+        (
+            v["consents"]["marketing"]["granted"].as_bool(),
+            v["consents"]["sms"]["granted"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert_eq!(v["consents"]["marketing"]["source"], "console");
     // Export and erase.
     let export = http
         .get(app.url(&format!("/console/fans/{id}/export")))

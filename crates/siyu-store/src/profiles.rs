@@ -501,6 +501,7 @@ pub async fn erase(tx: &mut Tx, tenant: &TenantId, root: &str, now: i64) -> Resu
         format!("DELETE FROM profile_identities WHERE tenant_id = $1 AND (holder_id IN {members} OR home_id IN {members})"),
         format!("DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id IN {members}"),
         format!("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id IN {members}"),
+        format!("DELETE FROM customer_consents WHERE tenant_id = $1 AND customer_id IN {members}"),
         format!("DELETE FROM wechat_inbound WHERE tenant_id = $1 AND customer_id IN {members}"),
         format!("DELETE FROM follow_history WHERE tenant_id = $1 AND customer_id IN {members}"),
         format!("DELETE FROM identity_conflicts WHERE tenant_id = $1 AND (kept_id IN {members} OR apart_id IN {members})"),
@@ -645,4 +646,55 @@ pub async fn set_policy(
          ON CONFLICT (tenant_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
         .bind(tenant.as_str()).bind(body).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// One consent of a customer.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Consent {
+    /// `marketing`, `sms`, `profiling`.
+    pub purpose: String,
+    /// Given or withdrawn.
+    pub granted: bool,
+    /// Where it was recorded (`api`, `console`, …).
+    pub source: String,
+    /// When, Unix ms.
+    pub at: i64,
+}
+
+/// Records a consent given or withdrawn on a live profile.
+pub async fn set_consent(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    root: &str,
+    purpose: &str,
+    granted: bool,
+    source: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO customer_consents (tenant_id, customer_id, purpose, granted, source, at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = excluded.granted, source = excluded.source, at = excluded.at")
+        .bind(tenant.as_str()).bind(root).bind(purpose).bind(granted).bind(source).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The latest consent per purpose across a live profile's group.
+pub async fn consents_of(
+    store: &Store,
+    tenant: &TenantId,
+    root: &str,
+) -> Result<Vec<Consent>, StoreError> {
+    let rows: Vec<Consent> = on_pool!(store, p => sqlx::query_as(
+        "SELECT purpose, granted, source, at FROM customer_consents
+         WHERE tenant_id = $1 AND customer_id IN (SELECT id FROM customers WHERE tenant_id = $1 AND canonical_id = $2)
+         ORDER BY purpose, at DESC")
+        .bind(tenant.as_str()).bind(root).fetch_all(p).await)?;
+    let mut out: Vec<Consent> = Vec::new();
+    for r in rows {
+        if out.last().is_none_or(|l| l.purpose != r.purpose) {
+            out.push(r);
+        }
+    }
+    Ok(out)
 }

@@ -58,6 +58,10 @@ pub struct CustomerView {
     pub tags: Vec<String>,
     /// Ids of the profiles merged into this one.
     pub merged_ids: Vec<String>,
+    /// Consents, `purpose → {"granted", "source", "at"}` (purposes: `marketing`, `sms`,
+    /// `profiling`; absent means never asked).
+    #[schema(value_type = Object)]
+    pub consents: serde_json::Value,
     /// Activity as a fan: `state` (`active` ≤ 7 days, `dormant` ≤ 30, `lost`, `unfollowed`),
     /// `score` 0–100 and `interactions_30d`.
     #[schema(value_type = Object)]
@@ -75,6 +79,17 @@ impl From<crate::identity::view::Profile> for CustomerView {
         CustomerView {
             merged_ids: p.members.iter().skip(1).map(|m| m.id.clone()).collect(),
             activity: serde_json::to_value(p.activity).unwrap_or_default(),
+            consents: p
+                .consents
+                .iter()
+                .map(|c| {
+                    (
+                        c.purpose.clone(),
+                        serde_json::json!({"granted": c.granted, "source": c.source, "at": c.at}),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
             rfm: serde_json::to_value(&p.rfm).unwrap_or_default(),
             identities: p
                 .identities
@@ -474,4 +489,26 @@ pub async fn put_policy(
     Ok(Json(
         crate::identity::set_policy(&state, &caller.tenant_id, body, &caller.actor()).await?,
     ))
+}
+
+/// Consents given or withdrawn, e.g. `{"marketing": true, "sms": false}`.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/consents", tag = "customers", params(("id" = String, Path, description = "customer id")),
+    request_body = Object,
+    responses((status = 200, body = CustomerView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_consents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(body): Json<std::collections::BTreeMap<String, bool>>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let root = crate::identity::set_consents(
+        &state,
+        &caller.tenant_id,
+        &id,
+        &body,
+        "api",
+        &caller.actor(),
+    )
+    .await?;
+    Ok(Json(view(&state, &caller, &root).await?))
 }

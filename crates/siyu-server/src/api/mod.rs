@@ -73,6 +73,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::identify))
         .routes(routes!(customers::get_customer, customers::erase_customer))
         .routes(routes!(customers::tag_customer))
+        .routes(routes!(customers::set_consents))
         .routes(routes!(customers::customer_merges))
         .routes(routes!(customers::export_customer))
         .routes(routes!(customers::undo_merge))

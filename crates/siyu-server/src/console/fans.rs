@@ -226,6 +226,13 @@ async fn fan_page(
             state => o.state, items => o.items.or(o.sku), at => o.ordered_at.map(format_time) })
         .collect();
     let p_id = p.id.clone();
+    let consents: Vec<Value> = crate::identity::CONSENT_PURPOSES
+        .iter()
+        .map(|purpose| {
+            let c = p.consents.iter().find(|c| c.purpose == *purpose);
+            context! { purpose, granted => c.map(|c| c.granted), at => c.map(|c| format_time(c.at)), source => c.map(|c| c.source.clone()) }
+        })
+        .collect();
     let activity = context! { state => serde_json::to_value(p.activity.state).ok().and_then(|v| v.as_str().map(str::to_owned)),
     score => p.activity.score, recent => p.activity.interactions_30d };
     let rfm = p.rfm.as_ref().map(|r| context! { segment => r.segment, r => r.r, f => r.f, m => r.m,
@@ -247,7 +254,7 @@ async fn fan_page(
         s,
         "fan.html",
         "fans",
-        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase, card, has_program, activity, rfm },
+        context! { fan, identities, attributes, history, messages, merges, orders, error, can_edit, can_erase, card, has_program, activity, rfm, consents },
         status,
     ))
 }
@@ -364,4 +371,28 @@ pub(super) async fn erase(
         .await
         .map_err(s.fail(&state))?;
     Ok(Redirect::to("/console/fans?erased=1").into_response())
+}
+
+/// `POST /console/fans/{id}/consents`: records what the customer agreed to (checked boxes are
+/// given, the others withdrawn).
+pub(super) async fn consents(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    req: Request,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let f: std::collections::HashMap<String, String> =
+        parse_form(req, state.config.body_limit_bytes)
+            .await
+            .map_err(s.fail(&state))?;
+    let given = crate::identity::CONSENT_PURPOSES
+        .iter()
+        .map(|p| ((*p).to_owned(), f.contains_key(*p)))
+        .collect();
+    let root = crate::identity::set_consents(&state, &tenant, &id, &given, "console", &s.actor())
+        .await
+        .map_err(s.fail(&state))?;
+    Ok(Redirect::to(&format!("/console/fans/{root}")).into_response())
 }

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/fans", get(fans::fans))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/fans/{id}/tags", post(fans::tags))
+        .route("/console/fans/{id}/consents", post(fans::consents))
         .route("/console/fans/{id}/export", get(fans::export))
         .route("/console/fans/{id}/erase", post(fans::erase))
         .route("/console/fans/{id}/card", post(membership::issue))

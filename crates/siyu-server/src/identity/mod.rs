@@ -667,6 +667,7 @@ pub async fn export(
             "created_at": p.created_at,
             "attributes": p.attributes,
             "tags": p.tags,
+            "consents": p.consents,
         },
         "identities": p.identities,
         "records": p.members.iter().map(|m| &m.id).collect::<Vec<_>>(),
@@ -726,4 +727,47 @@ pub async fn link(
         linked: Vec::new(),
     };
     session.persist(tx, &[change], &mut ctx, now).await
+}
+
+/// Consent purposes a customer can give or withdraw.
+pub const CONSENT_PURPOSES: &[&str] = &["marketing", "sms", "profiling"];
+
+/// Records consents given or withdrawn (`purpose → granted`); audited.
+pub async fn set_consents(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &str,
+    consents: &std::collections::BTreeMap<String, bool>,
+    source: &str,
+    actor: &crate::services::Actor,
+) -> Result<String, ApiError> {
+    if consents.is_empty() {
+        return Err(ApiError::invalid("consents", "give at least one purpose"));
+    }
+    for purpose in consents.keys() {
+        if !CONSENT_PURPOSES.contains(&purpose.as_str()) {
+            return Err(ApiError::invalid(
+                format!("consents.{purpose}"),
+                "unknown purpose; use marketing, sms or profiling",
+            ));
+        }
+    }
+    let root = profiles::canonical(&state.store, tenant, id).await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    for (purpose, granted) in consents {
+        profiles::set_consent(&mut tx, tenant, &root, purpose, *granted, source, now).await?;
+    }
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "customer.consent",
+        Some(&root),
+        Some(serde_json::json!(consents)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(root)
 }

@@ -23,6 +23,8 @@ pub struct Profile {
     pub attributes: BTreeMap<String, serde_json::Value>,
     /// Tags.
     pub tags: Vec<String>,
+    /// Consents, the latest per purpose.
+    pub consents: Vec<profiles::Consent>,
     /// Whether any of its WeChat identities follows.
     pub following: bool,
     /// Last follow, Unix ms.
@@ -76,6 +78,7 @@ pub async fn load(state: &AppState, tenant: &TenantId, id: &str) -> Result<Profi
         })
         .collect();
     let tags = profiles::tags_of(&state.store, tenant, &root).await?;
+    let consents = profiles::consents_of(&state.store, tenant, &root).await?;
     let by_follow = members
         .iter()
         .filter(|m| m.first_scene.is_some())
@@ -131,6 +134,7 @@ pub async fn load(state: &AppState, tenant: &TenantId, id: &str) -> Result<Profi
         identities,
         attributes,
         tags,
+        consents,
         following,
         followed_at: members.iter().filter_map(|m| m.followed_at).max(),
         unfollowed_at: members.iter().filter_map(|m| m.unfollowed_at).max(),

@@ -108,3 +108,15 @@ CREATE TABLE identity_policies (
     body        TEXT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
+
+-- What a customer agreed to (marketing pushes, SMS, profiling), with where and when: the latest
+-- word per purpose counts.
+CREATE TABLE customer_consents (
+    tenant_id    TEXT NOT NULL,
+    customer_id  TEXT NOT NULL REFERENCES customers(id),
+    purpose      TEXT NOT NULL,
+    granted      BOOLEAN NOT NULL,
+    source       TEXT NOT NULL,
+    at           BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, purpose)
+);
