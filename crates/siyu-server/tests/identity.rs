@@ -327,6 +327,20 @@ async fn unique_kinds_and_shared_phones_do_not_merge(backend: Backend) {
     let c = ok(&app, &key, json!({"identities": [{"kind": "phone", "value": "13700000001"}, {"kind": "weibo", "value": "wb_b"}]})).await;
     assert_eq!(c["stitching"]["merges"], 0);
     assert_eq!(c["stitching"]["conflicts"], 1, "{c}");
+    let (_, review) = app.get("/api/v1/identity/conflicts", &key).await;
+    assert_eq!(review["items"][0]["kind"], "unionid");
+    let pair = [
+        &review["items"][0]["kept_id"],
+        &review["items"][0]["apart_id"],
+    ];
+    assert!(
+        pair.contains(&&a["id"]) && pair.contains(&&b["id"]),
+        "{review}"
+    );
+    assert!(
+        !review.to_string().contains("13700000001"),
+        "values are masked: {review}"
+    );
     assert_ne!(a["id"], b["id"]);
     assert_eq!(
         app.get("/api/v1/customers", &key).await.1["items"]
@@ -570,6 +584,8 @@ async fn the_console_shows_one_customer_and_undoes_merges(backend: Backend) {
     for needle in ["陈女士", "chen_tb", "+8613711112222", "u_c", "undo-merge"] {
         assert!(page.contains(needle), "{needle} on the profile page");
     }
+    let review = get("/console/conflicts".into()).await;
+    assert!(review.contains("待核对的档案") && review.contains("没有待核对的档案"));
     // Search by phone finds the customer.
     let list = get("/console/fans?q=13711112222".into()).await;
     assert!(list.contains(&format!("/console/fans/{id}")), "{list}");

@@ -698,3 +698,29 @@ pub async fn consents_of(
     }
     Ok(out)
 }
+
+/// A conflict kept for review.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ConflictRow {
+    /// The kind with two values.
+    pub kind: String,
+    /// The profile the observation went to.
+    pub kept_id: String,
+    /// The profile left apart.
+    pub apart_id: String,
+    /// The identity that pointed at the profile left apart (masked).
+    pub via: String,
+    /// When, Unix ms.
+    pub at: i64,
+}
+
+/// A tenant's conflicts, newest first.
+pub async fn conflicts(
+    store: &Store,
+    tenant: &TenantId,
+    limit: i64,
+) -> Result<Vec<ConflictRow>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT kind, kept_id, apart_id, via, at FROM identity_conflicts WHERE tenant_id = $1 ORDER BY at DESC LIMIT $2")
+        .bind(tenant.as_str()).bind(limit).fetch_all(p).await)?)
+}

@@ -512,3 +512,25 @@ pub async fn set_consents(
     .await?;
     Ok(Json(view(&state, &caller, &root).await?))
 }
+
+/// Conflicts kept for review, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictList {
+    /// `{"kind","kept_id","apart_id","via","at"}`: two profiles an observation tied together
+    /// that hold different values of `kind`, so they were not merged.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<siyu_store::profiles::ConflictRow>,
+}
+
+/// Profiles that were tied together but not merged because they hold different values of a
+/// kind a customer has only once (two unionids, two member cards…), newest first.
+#[utoipa::path(get, path = "/api/v1/identity/conflicts", tag = "customers",
+    responses((status = 200, body = ConflictList), (status = 401, body = ErrorBody)))]
+pub async fn list_conflicts(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<ConflictList>, ApiError> {
+    Ok(Json(ConflictList {
+        items: siyu_store::profiles::conflicts(&state.store, &caller.tenant_id, 200).await?,
+    }))
+}

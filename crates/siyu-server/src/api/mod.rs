@@ -78,6 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::export_customer))
         .routes(routes!(customers::undo_merge))
         .routes(routes!(customers::get_policy, customers::put_policy))
+        .routes(routes!(customers::list_conflicts))
         .routes(routes!(membership::get_program, membership::put_program))
         .routes(routes!(membership::issue_card, membership::get_card))
         .routes(routes!(membership::record_points))

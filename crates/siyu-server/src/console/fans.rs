@@ -396,3 +396,24 @@ pub(super) async fn consents(
         .map_err(s.fail(&state))?;
     Ok(Redirect::to(&format!("/console/fans/{root}")).into_response())
 }
+
+/// `GET /console/conflicts`: profiles tied together but kept apart, for review.
+pub(super) async fn conflicts(State(state): State<AppState>, s: Session) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?;
+    let rows = siyu_store::profiles::conflicts(&state.store, tenant, 200)
+        .await
+        .map_err(|e| s.fail(&state)(e.into()))?;
+    let conflicts: Vec<Value> = rows
+        .into_iter()
+        .map(|c| context! { kind => c.kind, kept => c.kept_id, apart => c.apart_id, via => c.via, at => format_time(c.at) })
+        .collect();
+    Ok(page(
+        &state,
+        &s,
+        "conflicts.html",
+        "fans",
+        context! { conflicts },
+        StatusCode::OK,
+    ))
+}

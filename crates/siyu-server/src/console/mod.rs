@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(vouchers::redeem_form).post(vouchers::redeem),
         )
         .route("/console/fans", get(fans::fans))
+        .route("/console/conflicts", get(fans::conflicts))
         .route("/console/fans/{id}", get(fans::fan))
         .route("/console/fans/{id}/tags", post(fans::tags))
         .route("/console/fans/{id}/consents", post(fans::consents))

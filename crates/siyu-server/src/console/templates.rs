@@ -42,6 +42,10 @@ const FILES: &[(&str, &str)] = &[
     ("h5_card.html", include_str!("../../templates/h5_card.html")),
     ("imports.html", include_str!("../../templates/imports.html")),
     (
+        "conflicts.html",
+        include_str!("../../templates/conflicts.html"),
+    ),
+    (
         "import_result.html",
         include_str!("../../templates/import_result.html"),
     ),
