@@ -597,6 +597,9 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/tags") => json!({"add": ["乙的标签"]}),
                             p if p.ends_with("/points") => json!({"reason": "checkin"}),
                             p if p.ends_with("/consents") => json!({"marketing": true}),
+                            p if p.ends_with("/welcome") => {
+                                json!({"welcome_text": "乙", "tags": []})
+                            }
                             other => panic!("give {other} a valid sample body in this test"),
                         }),
                     )

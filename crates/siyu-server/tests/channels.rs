@@ -39,8 +39,69 @@ story!(
     a_location_inside_a_store_earns_one_offer_a_day,
     a_channel_gets_a_code_that_scans_to_wechats_url,
     channel_figures_follow_the_fans,
-    channels_in_the_console
+    channels_in_the_console,
+    a_channel_welcomes_and_tags_its_fans
 );
+
+async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
+    let (app, _fake, key, account) = setup(backend).await;
+    let (_, c) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "秋季海报", "kind": "poster"})),
+        )
+        .await;
+    let (id, scene) = (
+        c["id"].as_str().unwrap().to_owned(),
+        c["scene"].as_str().unwrap().to_owned(),
+    );
+    let (s, e) = app
+        .call(
+            "PUT",
+            &format!("/api/v1/channels/{id}/welcome"),
+            &key,
+            Some(json!({"tags": ["a,b"]})),
+        )
+        .await;
+    assert_eq!((s, support::code(&e)), (422, "validation_failed"));
+    let (s, w) = app
+        .call("PUT", &format!("/api/v1/channels/{id}/welcome"), &key, Some(json!({"welcome_text": "扫海报关注的朋友，送你一杯拿铁券！", "tags": ["海报粉", "秋季", "海报粉"]})))
+        .await;
+    assert_eq!(s, 200, "{w}");
+    assert_eq!(w["tags"], json!(["海报粉", "秋季"]));
+    assert_eq!(
+        app.get(&format!("/api/v1/channels/{id}/welcome"), &key)
+            .await
+            .1,
+        w
+    );
+    let now = app.state.now() / 1000;
+    let follow = |fan: &str, key: &str| {
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>{fan}</FromUserName><CreateTime>{now}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event><EventKey>{key}</EventKey></xml>")
+    };
+    let (_, reply) = wechat_post_plain(
+        &app,
+        &account,
+        TOKEN,
+        &follow("fan_poster", &format!("qrscene_{scene}")),
+    )
+    .await;
+    assert!(reply.contains("送你一杯拿铁券"), "{reply}");
+    let (_, plain) = wechat_post_plain(&app, &account, TOKEN, &follow("fan_plain", "")).await;
+    assert!(!plain.contains("拿铁券"), "{plain}");
+    let (_, found) = app
+        .get("/api/v1/customers?identity=openid:fan_poster", &key)
+        .await;
+    assert_eq!(found["items"][0]["tags"], json!(["海报粉", "秋季"]));
+    assert_eq!(found["items"][0]["first_channel"], json!(id));
+    let (_, other) = app
+        .get("/api/v1/customers?identity=openid:fan_plain", &key)
+        .await;
+    assert_eq!(other["items"][0]["tags"], json!([]));
+    app.stop().await;
+}
 
 async fn an_associate_has_a_personal_code_and_sees_their_fans(backend: Backend) {
     let (app, _fake, key, account) = setup(backend).await;

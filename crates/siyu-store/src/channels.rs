@@ -140,3 +140,48 @@ pub async fn of_staff(
         on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(staff).fetch_all(p).await)?,
     )
 }
+
+/// What a fan gets on following through a channel.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct Welcome {
+    /// The channel's own welcome message (the account's when absent).
+    pub welcome_text: Option<String>,
+    /// Tags as JSON.
+    pub tags: String,
+}
+
+/// Sets a channel's welcome message and tags.
+pub async fn set_welcome(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    channel: &str,
+    welcome_text: Option<&str>,
+    tags_json: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO channel_settings (channel_id, tenant_id, welcome_text, tags, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel_id) DO UPDATE SET welcome_text = excluded.welcome_text, tags = excluded.tags, updated_at = excluded.updated_at")
+        .bind(channel).bind(tenant.as_str()).bind(welcome_text).bind(tags_json).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A channel's welcome message and tags, if set.
+pub async fn welcome(store: &Store, channel: &str) -> Result<Option<Welcome>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT welcome_text, tags FROM channel_settings WHERE channel_id = $1")
+        .bind(channel).fetch_optional(p).await)?)
+}
+
+/// The welcome of the channel behind a QR scene of an account, if set.
+pub async fn welcome_for_scene(
+    store: &Store,
+    account: &str,
+    scene: &str,
+) -> Result<Option<Welcome>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT s.welcome_text, s.tags FROM channel_settings s JOIN channels c ON c.id = s.channel_id
+         WHERE c.account_id = $1 AND c.scene = $2")
+        .bind(account).bind(scene).fetch_optional(p).await)?)
+}

@@ -189,3 +189,37 @@ pub async fn channel_qr_svg(
     )
         .into_response())
 }
+
+/// The channel's welcome message and tags for fans who follow through it.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/welcome", tag = "channels", params(("id" = String, Path, description = "channel id")),
+    responses((status = 200, body = channels::WelcomeInput), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_welcome(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<channels::WelcomeInput>, ApiError> {
+    siyu_store::channels::get(&state.store, &caller.tenant_id, &id).await?;
+    let w = siyu_store::channels::welcome(&state.store, &id)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(channels::WelcomeInput {
+        welcome_text: w.welcome_text,
+        tags: serde_json::from_str(&w.tags).unwrap_or_default(),
+    }))
+}
+
+/// Sets the channel's own welcome message (instead of the account's) and the tags every fan
+/// who follows through it gets.
+#[utoipa::path(put, path = "/api/v1/channels/{id}/welcome", tag = "channels", params(("id" = String, Path, description = "channel id")),
+    request_body = channels::WelcomeInput,
+    responses((status = 200, body = channels::WelcomeInput), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_welcome(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(body): Json<channels::WelcomeInput>,
+) -> Result<Json<channels::WelcomeInput>, ApiError> {
+    Ok(Json(
+        channels::set_welcome(&state, &caller.tenant_id, &id, body, &caller.actor()).await?,
+    ))
+}

@@ -86,6 +86,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::create_channel, channels::list_channels))
         .routes(routes!(channels::get_channel))
         .routes(routes!(channels::channel_stats))
+        .routes(routes!(channels::get_welcome, channels::put_welcome))
         .routes(routes!(channels::channel_qr_png))
         .routes(routes!(channels::channel_qr_svg))
         .routes(routes!(draws::create_draw))

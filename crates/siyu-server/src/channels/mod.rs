@@ -150,3 +150,70 @@ pub async fn create(
     tx.commit().await?;
     Ok(channel)
 }
+
+/// What a fan gets on following through a channel.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WelcomeInput {
+    /// The channel's own welcome message (up to 600 characters); null or empty for the
+    /// account's.
+    #[serde(default)]
+    pub welcome_text: Option<String>,
+    /// Tags every fan who follows through the channel gets.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Sets a channel's welcome message and tags; audited.
+pub async fn set_welcome(
+    state: &AppState,
+    tenant: &TenantId,
+    channel_id: &str,
+    input: WelcomeInput,
+    actor: &Actor,
+) -> Result<WelcomeInput, ApiError> {
+    siyu_store::channels::get(&state.store, tenant, channel_id).await?;
+    let text = input
+        .welcome_text
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 600) {
+        return Err(ApiError::invalid("welcome_text", "at most 600 characters"));
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for t in &input.tags {
+        let t = t.trim();
+        if t.is_empty() || t.chars().count() > 32 || t.contains(',') {
+            return Err(ApiError::invalid(
+                "tags",
+                "a tag is 1–32 characters, without commas",
+            ));
+        }
+        if !tags.iter().any(|x| x == t) {
+            tags.push(t.to_owned());
+        }
+    }
+    if tags.len() > 20 {
+        return Err(ApiError::invalid("tags", "at most 20 tags"));
+    }
+    let now = state.now();
+    let json = serde_json::to_string(&tags).map_err(|_| ApiError::Internal)?;
+    let mut tx = state.store.begin().await?;
+    siyu_store::channels::set_welcome(&mut tx, tenant, channel_id, text.as_deref(), &json, now)
+        .await?;
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "channel.welcome",
+        Some(channel_id),
+        Some(serde_json::json!({"tags": tags, "welcome": text.is_some()})),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WelcomeInput {
+        welcome_text: text,
+        tags,
+    })
+}

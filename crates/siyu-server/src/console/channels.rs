@@ -150,15 +150,57 @@ pub(super) async fn detail(
         .map(|f| context! { id => f.id, following => f.following, last => f.last_interaction_at.map(format_time) })
         .collect();
     let stats = context! { scans => st.scans, new_follows => st.new_follows, unfollows => st.unfollows, retained_7d => st.retained_7d, retained_30d => st.retained_30d, active => st.active };
+    let w = siyu_store::channels::welcome(&state.store, &c.id)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .unwrap_or_default();
+    let tags: Vec<String> = serde_json::from_str(&w.tags).unwrap_or_default();
+    let welcome = context! { text => w.welcome_text, tags => tags.join("，") };
     let channel = context! { id => c.id, name => c.name, kind => c.kind, scene => c.scene };
+    let can_edit = s.staff.role.can_view_admin();
     Ok(page(
         &state,
         &s,
         "channel.html",
         "channels",
-        context! { channel, stats, fans },
+        context! { channel, stats, fans, welcome, can_edit },
         StatusCode::OK,
     ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct WelcomeForm {
+    #[serde(default)]
+    welcome_text: String,
+    #[serde(default)]
+    tags: String,
+}
+
+/// `POST /console/channels/{id}/welcome`: the channel's welcome message and tags.
+pub(super) async fn welcome(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let f: WelcomeForm = super::login::parse_form(req, state.config.body_limit_bytes)
+        .await
+        .map_err(s.fail(&state))?;
+    let input = crate::channels::WelcomeInput {
+        welcome_text: Some(f.welcome_text),
+        tags: f
+            .tags
+            .split([',', '，'])
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+    };
+    crate::channels::set_welcome(&state, &tenant, &id, input, &s.actor())
+        .await
+        .map_err(s.fail(&state))?;
+    Ok(axum::response::Redirect::to(&format!("/console/channels/{id}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/me", get(channels::me))
         .route("/console/me/channel", post(channels::make_mine))
         .route("/console/channels/{id}", get(channels::detail))
+        .route("/console/channels/{id}/welcome", post(channels::welcome))
         .route("/console/channels/{id}/qr.png", get(channels::qr_png))
         .route("/console/channels/{id}/qr.svg", get(channels::qr_svg))
         .route(

@@ -173,6 +173,15 @@ pub(super) async fn apply(
         }
         None => None,
     };
+    // A follow through a channel that has its own welcome and tags.
+    let channel_welcome = match event {
+        Some(Event::Subscribe {
+            scene: Some(scene), ..
+        }) if !scene.is_empty() => {
+            siyu_store::channels::welcome_for_scene(&state.store, &a.id, scene).await?
+        }
+        _ => None,
+    };
     let mut tx = state.store.begin().await?;
 
     let customer = match event {
@@ -236,8 +245,18 @@ pub(super) async fn apply(
                 )
                 .await?;
                 customers::touch(&mut tx, c, at, now).await?;
-                if let Some(w) = &a.welcome_text {
-                    reply = PassiveReply::Reply(Reply::text(m, now / 1000, w.clone()));
+                let channel = channel_welcome.as_ref();
+                if let Some(ch) = channel {
+                    let tags: Vec<String> = serde_json::from_str(&ch.tags).unwrap_or_default();
+                    if !tags.is_empty() {
+                        siyu_store::profiles::retag(&mut tx, &tenant, c, &tags, &[], now).await?;
+                    }
+                }
+                let welcome = channel
+                    .and_then(|ch| ch.welcome_text.clone())
+                    .or_else(|| a.welcome_text.clone());
+                if let Some(w) = welcome {
+                    reply = PassiveReply::Reply(Reply::text(m, now / 1000, w));
                 }
             }
             Some(Event::Unsubscribe) => {
