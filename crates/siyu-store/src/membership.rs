@@ -267,13 +267,10 @@ pub async fn cards_with_due_points(
         .bind(now).bind(limit).fetch_all(p).await)?)
 }
 
-/// The profile a card was issued to.
-pub async fn card_owner(
-    store: &Store,
-    tenant: &TenantId,
-    card: &str,
-) -> Result<String, StoreError> {
-    Ok(on_pool!(store, p => sqlx::query_scalar(
-        "SELECT customer_id FROM member_cards WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant.as_str()).bind(card).fetch_one(p).await)?)
+/// A card by id.
+pub async fn card(store: &Store, tenant: &TenantId, id: &str) -> Result<Card, StoreError> {
+    let sql = format!("SELECT {CARD} FROM member_cards WHERE tenant_id = $1 AND id = $2");
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_one(p).await)?,
+    )
 }

@@ -180,19 +180,7 @@ pub async fn set_welcome(
     if text.as_ref().is_some_and(|t| t.chars().count() > 600) {
         return Err(ApiError::invalid("welcome_text", "at most 600 characters"));
     }
-    let mut tags: Vec<String> = Vec::new();
-    for t in &input.tags {
-        let t = t.trim();
-        if t.is_empty() || t.chars().count() > 32 || t.contains(',') {
-            return Err(ApiError::invalid(
-                "tags",
-                "a tag is 1–32 characters, without commas",
-            ));
-        }
-        if !tags.iter().any(|x| x == t) {
-            tags.push(t.to_owned());
-        }
-    }
+    let tags = crate::identity::check_tags("tags", &input.tags)?;
     if tags.len() > 20 {
         return Err(ApiError::invalid("tags", "at most 20 tags"));
     }

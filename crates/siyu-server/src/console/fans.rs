@@ -359,14 +359,9 @@ pub(super) async fn erase(
     State(state): State<AppState>,
     s: Session,
     Path(id): Path<String>,
-    req: Request,
 ) -> PageResult {
     s.require(&state, Role::can_manage_tenant)?;
     let tenant = s.tenant_id()?.clone();
-    let _: std::collections::HashMap<String, String> =
-        parse_form(req, state.config.body_limit_bytes)
-            .await
-            .map_err(s.fail(&state))?;
     crate::identity::erase_customer(&state, &tenant, &id, &s.actor())
         .await
         .map_err(s.fail(&state))?;

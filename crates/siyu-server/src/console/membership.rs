@@ -302,14 +302,9 @@ pub(super) async fn issue(
     State(state): State<AppState>,
     s: Session,
     Path(id): Path<String>,
-    req: Request,
 ) -> PageResult {
     s.require(&state, Role::can_view_admin)?;
     let tenant = s.tenant_id()?.clone();
-    let _: std::collections::HashMap<String, String> =
-        parse_form(req, state.config.body_limit_bytes)
-            .await
-            .map_err(s.fail(&state))?;
     let (card, _) = membership::issue_card(&state, &tenant, &id, &s.actor())
         .await
         .map_err(s.fail(&state))?;
@@ -353,18 +348,9 @@ pub(super) async fn h5_card(
     let t = i18n::messages(lang);
     let shown = async {
         let (tenant, card_id) = membership::open_h5(&state, &signed).ok_or(ApiError::NotFound)?;
-        let card = siyu_store::membership::card_of_group(
-            &state.store,
-            &tenant,
-            &siyu_store::profiles::canonical(
-                &state.store,
-                &tenant,
-                &card_id_owner(&state, &tenant, &card_id).await?,
-            )
-            .await?,
-        )
-        .await?
-        .ok_or(ApiError::NotFound)?;
+        let card = siyu_store::membership::card(&state.store, &tenant, &card_id).await?;
+        // An erased customer's card page is gone with them.
+        siyu_store::profiles::canonical(&state.store, &tenant, &card.customer_id).await?;
         let v = membership::view(&state, &tenant, card, false).await?;
         let qr = crate::channels::qr::svg(&v.code)?;
         Ok::<_, ApiError>((card_context(&v), qr))
@@ -387,14 +373,4 @@ pub(super) async fn h5_card(
         )
             .into_response(),
     }
-}
-
-async fn card_id_owner(
-    state: &AppState,
-    tenant: &siyu_domain::TenantId,
-    card_id: &str,
-) -> Result<String, ApiError> {
-    siyu_store::membership::card_owner(&state.store, tenant, card_id)
-        .await
-        .map_err(Into::into)
 }

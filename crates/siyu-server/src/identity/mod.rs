@@ -530,7 +530,8 @@ pub async fn identify(
     Ok((id, observed))
 }
 
-fn check_tags(field: &str, tags: &[String]) -> Result<Vec<String>, ApiError> {
+/// Tags as given, checked and trimmed, duplicates dropped.
+pub(crate) fn check_tags(field: &str, tags: &[String]) -> Result<Vec<String>, ApiError> {
     if tags.len() > 50 {
         return Err(ApiError::invalid(field, "at most 50 tags at once"));
     }

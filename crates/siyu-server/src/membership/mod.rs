@@ -232,11 +232,7 @@ pub fn card_code(state: &AppState, tenant: &TenantId, number: &str) -> String {
 
 /// The card number in a scanned or typed code, if the code is genuine.
 pub fn check_card_code(state: &AppState, tenant: &TenantId, raw: &str) -> Option<String> {
-    let code: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let code = crate::vouchers::normalise_code(raw);
     let rest = code.strip_prefix('M')?;
     if rest.len() < 7 || !rest.is_ascii() {
         return None;
@@ -449,18 +445,10 @@ async fn expire_due(
 }
 
 fn china_day(now: i64) -> String {
-    let days = (now + 8 * 3_600_000).div_euclid(DAY_MS);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+    // `YYYY-MM-DD HH:MM` in China time: the date is the first ten characters.
+    let mut day = crate::console::templates::format_time(now);
+    day.truncate(10);
+    day
 }
 
 /// Records points on a customer's card: earns by the program's rules, or spends if the

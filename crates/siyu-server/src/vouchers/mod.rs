@@ -139,13 +139,17 @@ fn new_code(state: &AppState, tenant: &TenantId) -> String {
     format!("{payload}{tag}")
 }
 
-/// Normalises a typed or scanned code and checks its tag; `None` when it cannot be genuine.
-pub fn check_code(state: &AppState, tenant: &TenantId, raw: &str) -> Option<String> {
-    let code: String = raw
-        .chars()
+/// A typed or scanned code as issued: spaces and dashes dropped, upper case.
+pub fn normalise_code(raw: &str) -> String {
+    raw.chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect::<String>()
-        .to_ascii_uppercase();
+        .to_ascii_uppercase()
+}
+
+/// Normalises a typed or scanned code and checks its tag; `None` when it cannot be genuine.
+pub fn check_code(state: &AppState, tenant: &TenantId, raw: &str) -> Option<String> {
+    let code = normalise_code(raw);
     if code.len() != PAYLOAD + TAG || !code.is_ascii() {
         return None;
     }
