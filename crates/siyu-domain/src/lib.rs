@@ -10,6 +10,7 @@ pub mod geo;
 pub mod ids;
 pub mod money;
 pub mod points;
+pub mod segment;
 pub mod staff;
 pub mod tenant;
 

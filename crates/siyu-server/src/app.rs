@@ -29,6 +29,7 @@ pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildErro
     Ok(AppState {
         store,
         identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
+        audiences: Arc::new(crate::audience::Audiences::new()),
         keys,
         config: Arc::new(config),
         clock: Arc::new(siyu_domain::SystemClock),
@@ -132,6 +133,7 @@ impl Application {
         let state = AppState {
             store,
             identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
+            audiences: Arc::new(crate::audience::Audiences::new()),
             keys,
             config: Arc::new(config),
             clock: opts.clock,

@@ -41,6 +41,16 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+    /// A segment query that does not parse or names what does not exist (400).
+    #[error("{message}")]
+    Segment {
+        /// `segment_syntax`, `segment_unknown_name`, `segment_cycle`.
+        code: &'static str,
+        /// What is wrong and what was expected.
+        message: String,
+        /// Character position in the query (syntax errors).
+        position: Option<usize>,
+    },
     /// The body is larger than the configured limit.
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
@@ -72,7 +82,7 @@ impl ApiError {
             ApiError::Forbidden | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidBody(_) | ApiError::Segment { .. } => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -95,7 +105,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::CsrfFailed => "csrf_failed",
             ApiError::NotFound => "not_found",
-            ApiError::Conflict { code, .. } => code,
+            ApiError::Conflict { code, .. } | ApiError::Segment { code, .. } => code,
             ApiError::InvalidBody(_) => "invalid_body",
             ApiError::Validation { .. } => "validation_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -214,6 +224,9 @@ pub struct ErrorDetail {
     /// The offending field, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Character position in the input, for segment syntax errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
 }
 
 impl IntoResponse for ApiError {
@@ -222,11 +235,16 @@ impl IntoResponse for ApiError {
             ApiError::Validation { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let position = match &self {
+            ApiError::Segment { position, .. } => *position,
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
                 message: self.to_string(),
                 field,
+                position,
             },
         };
         let mut resp = (self.status(), axum::Json(body)).into_response();

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audience;
 pub mod auth;
 pub mod channels;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod jobs;
 pub mod membership;
 pub mod metrics;
 pub mod passwords;
+pub mod pushes;
 pub mod services;
 pub mod state;
 pub mod stores;

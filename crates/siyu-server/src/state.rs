@@ -27,6 +27,8 @@ pub struct AppState {
     pub responders: Arc<crate::wechat::replies::ResponderCache>,
     /// Each tenant's identity graph, following the database's change log.
     pub identities: Arc<crate::identity::Graphs>,
+    /// Each tenant's audience index, following the database's change feed.
+    pub audiences: Arc<crate::audience::Audiences>,
 }
 
 impl AppState {

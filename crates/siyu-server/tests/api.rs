@@ -492,8 +492,28 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             Some(json!({"template_id": template_a["id"], "customer_id": customer_a})),
         )
         .await;
+    let (s, segment_a) = app
+        .call(
+            "POST",
+            "/api/v1/segments",
+            &key_a,
+            Some(json!({"name": "A的分组", "query": "has(phone)"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{segment_a}");
+    let (s, push_a) = app
+        .call(
+            "POST",
+            "/api/v1/pushes",
+            &key_a,
+            Some(json!({"segment_id": segment_a["id"], "content": {"type": "text", "text": "甲"}, "send_at": 4_000_000_000_000i64})),
+        )
+        .await;
+    assert_eq!(s, 201, "{push_a}");
     let resource = |path: &str| -> String {
         match path {
+            p if p.starts_with("/api/v1/segments/") => segment_a["id"].as_str().unwrap().to_owned(),
+            p if p.starts_with("/api/v1/pushes/") => push_a["id"].as_str().unwrap().to_owned(),
             p if p.starts_with("/api/v1/staff/") => staff_a["id"].as_str().unwrap().to_owned(),
             p if p.starts_with("/api/v1/api-keys/") => {
                 extra_key_a["id"].as_str().unwrap().to_owned()
@@ -523,6 +543,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                 .await
                 .1,
             app.get("/api/v1/channels", &key_a).await.1,
+            app.get("/api/v1/segments", &key_a).await.1,
+            app.get("/api/v1/pushes", &key_a).await.1,
             app.get(
                 &format!("/api/v1/draws/{}", draw_a["id"].as_str().unwrap()),
                 &key_a,
@@ -561,6 +583,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         &channel_a.id,
         draw_a["id"].as_str().unwrap(),
         voucher_a["code"].as_str().unwrap(),
+        segment_a["id"].as_str().unwrap(),
+        push_a["id"].as_str().unwrap(),
     ];
 
     let doc: Value = app
@@ -597,6 +621,10 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/tags") => json!({"add": ["乙的标签"]}),
                             p if p.ends_with("/points") => json!({"reason": "checkin"}),
                             p if p.ends_with("/consents") => json!({"marketing": true}),
+                            p if p.starts_with("/api/v1/segments/") => {
+                                json!({"name": "乙", "query": "following()"})
+                            }
+                            p if p.ends_with("/preview") => json!({"openid": "o_b"}),
                             p if p.ends_with("/welcome") => {
                                 json!({"welcome_text": "乙", "tags": []})
                             }

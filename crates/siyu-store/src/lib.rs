@@ -13,6 +13,7 @@ mod error;
 mod migrate;
 
 pub mod api_keys;
+pub mod audience;
 pub mod audit;
 pub mod channels;
 pub mod customers;
@@ -22,6 +23,7 @@ pub mod jobs;
 pub mod login_attempts;
 pub mod membership;
 pub mod profiles;
+pub mod pushes;
 pub mod sessions;
 pub mod staff;
 pub mod stores;

@@ -7,6 +7,8 @@ use clap::Subcommand;
 use serde_json::json;
 use siyu_store::{jobs, Store};
 
+#[path = "bench/audience.rs"]
+mod audience;
 #[path = "bench/identity.rs"]
 mod identity;
 #[path = "bench/import.rs"]
@@ -54,6 +56,20 @@ pub enum Bench {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Segments: a five-predicate segment with a time window over N synthetic profiles in the
+    /// in-memory audience index, against the same query in SQLite and PostgreSQL
+    /// (`SIYU_BENCH_POSTGRES_URL`) on the same data, indexed for it.
+    Audience {
+        /// Synthetic profiles.
+        #[arg(long, default_value_t = 10_000_000)]
+        profiles: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Measure the engine only (no SQL baselines).
+        #[arg(long)]
+        engine_only: bool,
+    },
     /// Imports: a generated Taobao order export of N rows, parsed alone (the baseline) and
     /// imported into profiles on SQLite (and PostgreSQL with `--postgres`), then again.
     Import {
@@ -95,6 +111,18 @@ pub async fn run(bench: Bench) -> Result<(), String> {
             identity::run(o).await
         }
         Bench::Import { rows, postgres } => import::run(import::Options { rows, postgres }).await,
+        Bench::Audience {
+            profiles,
+            seed,
+            engine_only,
+        } => {
+            audience::run(audience::Options {
+                profiles,
+                seed,
+                engine_only,
+            })
+            .await
+        }
     }
 }
 

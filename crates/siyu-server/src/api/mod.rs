@@ -5,6 +5,8 @@ mod audit;
 mod channels;
 mod customers;
 mod membership;
+mod pushes;
+mod segments;
 
 pub(crate) use customers::find_by_identity as find_customers_by_identity;
 mod draws;
@@ -99,6 +101,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(vouchers::get_voucher))
         .routes(routes!(vouchers::redeem_voucher))
         .routes(routes!(stores::create_store, stores::list_stores))
+        .routes(routes!(segments::evaluate_segment))
+        .routes(routes!(segments::create_segment, segments::list_segments))
+        .routes(routes!(segments::get_segment, segments::update_segment))
+        .routes(routes!(segments::segment_members_csv))
+        .routes(routes!(pushes::create_push, pushes::list_pushes))
+        .routes(routes!(pushes::get_push))
+        .routes(routes!(pushes::cancel_push))
+        .routes(routes!(pushes::preview_push))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

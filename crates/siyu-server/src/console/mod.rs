@@ -9,6 +9,7 @@ mod membership;
 mod menu;
 mod pages;
 mod platform;
+mod pushes;
 mod replies;
 mod session;
 pub mod templates;
@@ -117,6 +118,23 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(imports::page_get).post(imports::upload),
         )
         .route("/h5/card/{signed}", get(membership::h5_card))
+        .route("/p/{token}", get(pushes::open_link))
+        .route(
+            "/console/segments",
+            get(pushes::segments_list).post(pushes::segment_save),
+        )
+        .route("/console/segments/count", post(pushes::segment_count))
+        .route(
+            "/console/segments/{id}/members.csv",
+            get(pushes::segment_csv),
+        )
+        .route(
+            "/console/pushes",
+            get(pushes::pushes_list).post(pushes::push_create),
+        )
+        .route("/console/pushes/{id}", get(pushes::push_detail))
+        .route("/console/pushes/{id}/cancel", post(pushes::push_cancel))
+        .route("/console/pushes/{id}/preview", post(pushes::push_preview))
         .route("/console/member/points", post(membership::points))
         .route("/console/merges/{id}/undo", post(fans::undo_merge))
         .route("/console/platform", get(platform::tenants))

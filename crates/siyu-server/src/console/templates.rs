@@ -63,6 +63,16 @@ const FILES: &[(&str, &str)] = &[
     ("channel.html", include_str!("../../templates/channel.html")),
     ("me.html", include_str!("../../templates/me.html")),
     (
+        "segments.html",
+        include_str!("../../templates/segments.html"),
+    ),
+    (
+        "segment_count.html",
+        include_str!("../../templates/segment_count.html"),
+    ),
+    ("pushes.html", include_str!("../../templates/pushes.html")),
+    ("push.html", include_str!("../../templates/push.html")),
+    (
         "try_result.html",
         include_str!("../../templates/try_result.html"),
     ),

@@ -70,6 +70,7 @@ impl Registry {
         r.register::<crate::wechat::sync::SyncFollowers, _, _>(crate::wechat::sync::run);
         r.register::<crate::wechat::menu::PublishMenu, _, _>(crate::wechat::menu::publish);
         r.register::<crate::stores::LocationOffer, _, _>(crate::stores::send_offer);
+        r.register::<crate::pushes::SendPush, _, _>(crate::pushes::run);
         r
     }
 

@@ -204,7 +204,7 @@ pub struct NextLevel {
     pub needed: i64,
 }
 
-fn entries(rows: &[LedgerRow]) -> Vec<Entry> {
+pub(crate) fn entries(rows: &[LedgerRow]) -> Vec<Entry> {
     rows.iter()
         .map(|r| Entry {
             id: r.id,

@@ -227,6 +227,9 @@ pub(super) async fn apply(
         return Ok(stored_reply(earlier));
     };
 
+    if let Some(Event::MassSendJobFinish(f)) = event {
+        crate::pushes::record_finish(&mut tx, &a.id, f, now).await?;
+    }
     let mut reply = PassiveReply::Success;
     if let Some(c) = &customer {
         match event {
