@@ -77,8 +77,25 @@ try {
   await page.click('#tag-form button');
   await page.waitForSelector('#tags >> text=连衣裙');
 
-  // Membership: set up the program, issue the card, open its page as the customer's phone would.
   const profile = page.url();
+
+  // Segments: the count follows the query as it is typed; a broken query shows where.
+  await page.goto(`${base}/console/segments`);
+  await page.fill('#segment-form input[name=name]', '连衣裙买家');
+  await page.locator('#segment-query').pressSequentially('tag("连衣裙") and has(taobao)', { delay: 20 });
+  await page.waitForSelector('#segment-count');
+  await page.waitForFunction(() => document.querySelector('#segment-count')?.innerText === '1');
+  await page.locator('#segment-query').pressSequentially(' and (', { delay: 20 });
+  await page.waitForSelector('#segment-error');
+  assert.match(await page.locator('#segment-live').innerText(), /第 \d+ 个字符处/);
+  for (let i = 0; i < 6; i++) await page.locator('#segment-query').press('Backspace');
+  await page.waitForSelector('#segment-count');
+  await page.screenshot({ path: `${shots}/segments-zh.png`, fullPage: true });
+  await page.click('#segment-form button[type=submit]');
+  await page.waitForSelector('#segments-table >> text=连衣裙买家');
+  assert.equal(await page.locator('#segments-table .segment-row-count').first().innerText(), '1');
+
+  // Membership: set up the program, issue the card, open its page as the customer's phone would.
   await page.goto(`${base}/console/membership`);
   await page.fill('#program-form input[name=name]', '小满会员卡');
   await page.click('#program-form button[type=submit]');

@@ -201,9 +201,11 @@ impl RfmCuts {
 /// all profiles one by one.
 ///
 /// Costs: [`Index::upsert`] of a new key sets a few hundred bits, appending when slots grow;
-/// replacing or removing a profile clears exactly the bitmaps its forward list names, plus
-/// every slice of the number and time columns and every bitmap of the small vocabularies
-/// (levels, identity kinds, consents).
+/// replacing or removing a profile clears exactly the bitmaps its forward list (16 bytes a
+/// slot) names, plus every slice of the number and time columns and every bitmap of the small
+/// vocabularies (levels, identity kinds, consents). On ten million synthetic profiles
+/// (`examples/audience_bench.rs`) the index takes about 1 GiB, a five-predicate segment
+/// evaluates in a few milliseconds and replacing a profile takes about 50 µs.
 pub struct Index<K> {
     /// Slot numbers, hashed by their keys.
     slots: HashTable<u32>,
@@ -379,7 +381,8 @@ impl<K: Clone + Eq + Hash> Index<K> {
         slot
     }
 
-    /// Removes the profile of `key`; whether it was there. Its slot is reused later.
+    /// Removes the profile of `key`; whether it was there. Its slot is reused later (the key
+    /// value itself stays in the slot, unreachable, until then).
     pub fn remove(&mut self, key: &K) -> bool {
         let hash = self.hasher.hash_one(key);
         let keys = &self.keys;
@@ -600,7 +603,7 @@ impl<K: Clone + Eq + Hash> Index<K> {
     }
 
     /// The slots of the live profiles in the segment `expr` at `now_ms`; the same answer as
-    /// [`crate::matches`] on each profile (see there, and the crate docs for the time rule).
+    /// [`crate::matches()`] on each profile (see there, and the crate docs for the time rule).
     ///
     /// # Errors
     ///

@@ -9,7 +9,7 @@
 //! evaluates to a bitmap of slots by set algebra and range queries, `and` narrowing the scope
 //! its later children look at, without visiting all profiles one by one.
 //!
-//! [`matches`] is the plain reference evaluator over one profile; the index must agree with it
+//! [`matches()`] is the plain reference evaluator over one profile; the index must agree with it
 //! exactly (the differential tests check this), including the time rule below.
 //!
 //! # Time granularity of windows
