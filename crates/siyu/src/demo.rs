@@ -239,6 +239,24 @@ async fn simulate_fans(base: &str, account: &str, scenes: &[String]) -> Result<(
     Ok(())
 }
 
+/// Saved segments over the demo's fans, for the segment and push pages.
+async fn seed_segments(
+    state: &siyu_server::state::AppState,
+    tenant: &TenantId,
+) -> Result<(), String> {
+    for (name, query) in [
+        ("秋季海报粉丝", "channel(\"秋季海报\") and following()"),
+        ("近 7 天活跃", "following() and active(within 7d)"),
+        ("沉睡粉丝", "activity(dormant) or activity(lost)"),
+    ] {
+        let q = serde_json::Value::String(query.into());
+        siyu_server::audience::segments::create(state, tenant, name, &q, &Actor::System)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 /// Runs the demo: migrate, seed, serve, print where to sign in.
 pub async fn run(mut config: Config) -> Result<(), String> {
     // Without real credentials WeChat is out of reach: run the fake in-process instead.
@@ -265,6 +283,9 @@ pub async fn run(mut config: Config) -> Result<(), String> {
     let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
     if let Some((account, scenes)) = &account {
         simulate_fans(&base, account, scenes).await?;
+        if let Some(tenant) = &fresh {
+            seed_segments(&state, tenant).await?;
+        }
     }
     let public = state.config.public_url.clone().unwrap_or(base);
     println!("siyu demo is running — {DEMO_TENANT}");
