@@ -459,10 +459,30 @@ async fn pushes_reach_only_their_segment(backend: Backend) {
     assert_eq!(p["status"], "sent");
     assert_eq!(p["measures"]["delivered"], 3);
 
-    // The next mass send to the segment untags who left and tags who joined.
+    // The next mass send to the segment untags who left and tags who joined; WeChat being
+    // busy once (-1) is retried with the same clientmsgid, and an erased fan is nobody's
+    // recipient.
     tag(&w, &ids[0], &[], &["咖啡控"]).await;
+    tag(&w, &ids[4], &["咖啡控"], &[]).await;
+    let (s, _) = w
+        .app
+        .call(
+            "DELETE",
+            &format!("/api/v1/customers/{}", ids[4]),
+            &w.key,
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    w.fake.fail_next("/cgi-bin/message/mass/sendall", -1, 1);
     let (_, p) = push(&w, &seg, json!({"type": "text", "text": "新豆到店"})).await;
-    wait_push(&w.app, &w.key, p["id"].as_str().unwrap(), &["submitted"]).await;
+    let p = wait_push(&w.app, &w.key, p["id"].as_str().unwrap(), &["submitted"]).await;
+    assert_eq!(p["measures"]["audience_size"], 2, "{p}");
+    assert_eq!(
+        w.fake.mass_messages().len(),
+        2,
+        "one send despite the retry"
+    );
     let tagged = w.fake.tags().into_iter().find(|t| t.id == tag_id).unwrap();
     let mut members = tagged.members.clone();
     members.sort();
