@@ -112,6 +112,44 @@ try {
   await phone.screenshot({ path: `${shots}/h5-card-zh.png`, fullPage: true });
   await phone.close();
 
+  // A voucher for the customer: their phone shows its QR; the clerk scans it with the camera
+  // (a canvas stream painted with that QR stands in for the camera).
+  const api = async (path, body) => {
+    const r = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${process.env.SIYU_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const customer = profile.split('/').pop();
+  const tpl = await api('/api/v1/vouchers/templates', { name: '满30减5', kind: 'amount_off', amount_fen: 500, min_spend_fen: 3000, stock: 10 });
+  const voucher = await api('/api/v1/vouchers', { template_id: tpl.id, customer_id: customer });
+  const mobile = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await mobile.goto(`${base}/h5/voucher/${voucher.code}`);
+  assert.match(await mobile.locator('#voucher-worth').innerText(), /满 ¥30.00 可用，立减 ¥5.00/);
+  const svg = await mobile.locator('#voucher-qr').innerHTML();
+  await mobile.screenshot({ path: `${shots}/h5-voucher-zh.png`, fullPage: true });
+  await page.goto(`${base}/console/redeem`);
+  await page.fill('#redeem-form input[name=store]', '淮河路店');
+  await page.evaluate(async (markup) => {
+    const img = new Image();
+    img.src = 'data:image/svg+xml;base64,' + btoa(unescape(encodeURIComponent(markup)));
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = 480; canvas.height = 480;
+    const g = canvas.getContext('2d');
+    const paint = () => { g.fillStyle = '#fff'; g.fillRect(0, 0, 480, 480); g.drawImage(img, 40, 40, 400, 400); };
+    paint();
+    setInterval(paint, 100);
+    const stream = canvas.captureStream(10);
+    navigator.mediaDevices.getUserMedia = async () => stream;
+  }, svg);
+  await page.click('#scan-voucher');
+  await page.waitForSelector('#redeem-ok', { timeout: 15000 });
+  assert.match(await page.locator('#redeem-ok').innerText(), /满30减5/);
+  await page.screenshot({ path: `${shots}/redeem-zh.png`, fullPage: true });
+  await mobile.reload();
+  assert.match(await mobile.locator('#voucher-used').innerText(), /已使用.*淮河路店/);
+  await mobile.close();
+
   await page.click('#logout');
   await page.waitForURL(/\/console\/login$/);
   console.log('browser: console flow passed; screenshots in', shots);

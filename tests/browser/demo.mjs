@@ -71,6 +71,22 @@ try {
   assert.ok(Number(await page.locator('#stat-follows').innerText()) > 0, 'the poster brought fans');
   assert.ok(await page.locator('#channel-qr').evaluate((img) => img.naturalWidth > 0), 'the QR image loads');
   await page.screenshot({ path: `${shots}/demo-channel.png`, fullPage: true });
+
+  // The associate's own page: a personal code, and the fans it brings.
+  await page.goto(`${base}/console/me`);
+  await page.click('#make-my-qr');
+  await page.waitForSelector('img.my-qr');
+  assert.ok(await page.locator('img.my-qr').evaluate((img) => img.complete && img.naturalWidth > 0), 'my QR loads');
+  assert.equal(await page.locator('.my-follows').innerText(), '0');
+  await page.screenshot({ path: `${shots}/demo-me.png`, fullPage: true });
+
+  // The demo's saved segments, counted.
+  await page.click('nav >> text=人群分组');
+  await page.waitForURL(`${base}/console/segments`);
+  assert.equal(await page.locator('#segments-table tbody tr').count(), 3);
+  const counts = await page.locator('#segments-table .segment-row-count').allInnerTexts();
+  assert.ok(counts.every((c) => /^\d+$/.test(c)) && counts.some((c) => Number(c) > 0), `segment counts ${counts}`);
+  await page.screenshot({ path: `${shots}/demo-segments.png`, fullPage: true });
   console.log('browser: demo walkthrough passed; screenshots in', shots);
 } finally {
   await browser.close();

@@ -244,6 +244,14 @@ pub fn router(state: AppState) -> Router {
             get(|| asset("text/css", include_str!("../assets/app.css"))),
         )
         .route(
+            "/assets/jsQR.js",
+            get(|| asset("text/javascript", include_str!("../assets/jsQR.js"))),
+        )
+        .route(
+            "/assets/scan.js",
+            get(|| asset("text/javascript", include_str!("../assets/scan.js"))),
+        )
+        .route(
             "/assets/echarts.min.js",
             get(|| asset("text/javascript", include_str!("../assets/echarts.min.js"))),
         )

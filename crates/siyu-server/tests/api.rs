@@ -467,6 +467,20 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
     siyu_store::channels::insert(&mut tx, &channel_a)
         .await
         .unwrap();
+    let batch_a = siyu_store::channels::Batch {
+        id: "cb_isolation0000000000".into(),
+        tenant_id: tenant_a.to_string(),
+        name: "A桌1".into(),
+        kind: "table".into(),
+        count: 1,
+        created_at: 1,
+    };
+    siyu_store::channels::insert_batch(&mut tx, &batch_a)
+        .await
+        .unwrap();
+    siyu_store::channels::set_batch(&mut tx, &channel_a.id, &batch_a.id, 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (_, draw_a) = app
         .call(
@@ -525,6 +539,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
             p if p.starts_with("/api/v1/merges/") => merge_a.clone(),
             p if p.starts_with("/api/v1/jobs/") => job_a.clone(),
             p if p.starts_with("/api/v1/channels/") => channel_a.id.clone(),
+            p if p.starts_with("/api/v1/channel-batches/") => batch_a.id.clone(),
             p if p.starts_with("/api/v1/draws/") => draw_a["id"].as_str().unwrap().to_owned(),
             p if p.starts_with("/api/v1/vouchers/") => {
                 voucher_a["code"].as_str().unwrap().to_owned()
@@ -581,6 +596,7 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
         "合肥",
         &job_a,
         &channel_a.id,
+        &batch_a.id,
         draw_a["id"].as_str().unwrap(),
         voucher_a["code"].as_str().unwrap(),
         segment_a["id"].as_str().unwrap(),
@@ -621,6 +637,8 @@ async fn another_tenants_resources_answer_404(backend: Backend) {
                             p if p.ends_with("/tags") => json!({"add": ["乙的标签"]}),
                             p if p.ends_with("/points") => json!({"reason": "checkin"}),
                             p if p.ends_with("/consents") => json!({"marketing": true}),
+                            p if p.ends_with("/vouchers") => json!({"template_id": "vt_b"}),
+                            p if p.ends_with("/settings") => json!({"keyword": "乙"}),
                             p if p.starts_with("/api/v1/segments/") => {
                                 json!({"name": "乙", "query": "following()"})
                             }

@@ -22,16 +22,101 @@ async fn setup(backend: Backend) -> (TestApp, siyu_fake_wechat::FakeWechat, Stri
     (app, fake, key, a["id"].as_str().unwrap().to_owned())
 }
 
-fn decode_png(bytes: &[u8]) -> String {
-    let decoder = png::Decoder::new(bytes);
+/// Every QR code in a PNG (grayscale or RGB), decoded.
+fn decode_all(bytes: &[u8]) -> Vec<String> {
+    let mut decoder = png::Decoder::new(bytes);
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     let (w, h) = (info.width as usize, info.height as usize);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code in the image");
-    grids[0].decode().unwrap().1
+    let n = info.color_type.samples();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * n;
+        let sum: usize = buf[i..i + n.min(3)].iter().map(|&v| usize::from(v)).sum();
+        (sum / n.min(3)) as u8
+    });
+    img.detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|d| d.1))
+        .collect()
+}
+
+fn decode_png(bytes: &[u8]) -> String {
+    let all = decode_all(bytes);
+    assert_eq!(all.len(), 1, "one QR code in the image");
+    all[0].clone()
+}
+
+fn le(b: &[u8], i: usize, n: usize) -> usize {
+    (0..n).map(|k| usize::from(b[i + k]) << (8 * k)).sum()
+}
+
+/// A ZIP read back through its central directory: `(name, flags, data)`, CRCs checked.
+fn read_zip(z: &[u8]) -> Vec<(String, usize, Vec<u8>)> {
+    let end = z.len() - 22;
+    assert_eq!(le(z, end, 4), 0x0605_4b50, "end of central directory");
+    let (count, mut at) = (le(z, end + 10, 2), le(z, end + 16, 4));
+    let mut out = Vec::new();
+    for _ in 0..count {
+        assert_eq!(le(z, at, 4), 0x0201_4b50);
+        let (flags, method, crc, size) = (
+            le(z, at + 8, 2),
+            le(z, at + 10, 2),
+            le(z, at + 16, 4),
+            le(z, at + 24, 4),
+        );
+        assert_eq!(method, 0, "stored");
+        let name_len = le(z, at + 28, 2);
+        let local = le(z, at + 42, 4);
+        let name = String::from_utf8(z[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        assert_eq!(le(z, local, 4), 0x0403_4b50, "local header of {name}");
+        let data_at = local + 30 + le(z, local + 26, 2) + le(z, local + 28, 2);
+        let data = z[data_at..data_at + size].to_vec();
+        assert_eq!(crc32fast::hash(&data) as usize, crc, "CRC of {name}");
+        out.push((name, flags, data));
+        at += 46 + name_len + le(z, at + 30, 2) + le(z, at + 32, 2);
+    }
+    out
+}
+
+/// Checks a PDF's cross-reference table (every offset points at `n 0 obj`); returns its
+/// number of pages.
+fn check_pdf(pdf: &[u8]) -> usize {
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(pdf);
+    let start: usize = text
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(pdf[start..].starts_with(b"xref"));
+    let table = String::from_utf8_lossy(&pdf[start..]);
+    let mut lines = table.lines().skip(1);
+    let size: usize = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (n, line) in lines.skip(1).take(size - 1).enumerate() {
+        let off: usize = line[..10].parse().unwrap();
+        assert!(line.ends_with('n') || line.ends_with("n "), "{line}");
+        assert!(
+            pdf[off..].starts_with(format!("{} 0 obj", n + 1).as_bytes()),
+            "object {} at {off}",
+            n + 1
+        );
+    }
+    text.match_indices("/Type /Page")
+        .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+        .count()
 }
 
 story!(
@@ -40,7 +125,11 @@ story!(
     a_channel_gets_a_code_that_scans_to_wechats_url,
     channel_figures_follow_the_fans,
     channels_in_the_console,
-    a_channel_welcomes_and_tags_its_fans
+    a_channel_welcomes_and_tags_its_fans,
+    a_batch_of_table_codes_prints_as_a_zip_and_a_pdf,
+    a_batch_wechat_stops_midway_keeps_what_it_made,
+    codes_with_a_logo_and_posters,
+    table_codes_in_the_console
 );
 
 async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
@@ -472,5 +561,399 @@ async fn channel_figures_follow_the_fans(backend: Backend) {
         scene.as_str(),
         "last touch is the scan"
     );
+    app.stop().await;
+}
+
+async fn a_batch_of_table_codes_prints_as_a_zip_and_a_pdf(backend: Backend) {
+    let (app, fake, key, _) = setup(backend).await;
+    for (body, field) in [
+        (
+            json!({"prefix": "桌", "kind": "table", "count": 0}),
+            "count",
+        ),
+        (
+            json!({"prefix": "桌", "kind": "table", "count": 501}),
+            "count",
+        ),
+        (
+            json!({"prefix": "桌", "kind": "billboard", "count": 3}),
+            "kind",
+        ),
+        (
+            json!({"prefix": " ", "kind": "table", "count": 3}),
+            "prefix",
+        ),
+        (
+            json!({"prefix": "桌", "kind": "table", "count": 3, "start": 99_998}),
+            "start",
+        ),
+        (
+            json!({"prefix": "桌", "kind": "table", "count": 3, "account_id": "wa_nope"}),
+            "account_id",
+        ),
+    ] {
+        let (s, e) = app
+            .call("POST", "/api/v1/channels/batch", &key, Some(body))
+            .await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
+    }
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels/batch",
+            &key,
+            Some(json!({"prefix": "桌", "kind": "table", "count": -1})),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (422, "validation_failed"));
+    assert!(
+        fake.qrcodes().is_empty(),
+        "bad input asks WeChat for nothing"
+    );
+    assert_eq!(
+        app.get("/api/v1/channels", &key).await.1["items"],
+        json!([])
+    );
+
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/v1/channels/batch",
+            &key,
+            Some(json!({"prefix": "桌", "kind": "table", "count": 30, "start": 1})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("cb_"));
+    assert_eq!(b["count"], 30);
+    let codes = b["channels"].as_array().unwrap();
+    let names: Vec<&str> = codes.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        (1..=30).map(|i| format!("桌{i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(fake.qrcodes().len(), 30, "one real WeChat code each");
+    let (_, list) = app.get("/api/v1/channels", &key).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 30);
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["kind"] == "table"));
+    let (s, again) = app
+        .get(&format!("/api/v1/channel-batches/{id}"), &key)
+        .await;
+    assert_eq!(
+        (s, again["count"].as_i64(), again["requested"].as_i64()),
+        (200, Some(30), Some(30))
+    );
+    assert_eq!(again["channels"], b["channels"]);
+
+    let r = app
+        .http
+        .get(app.url(&format!("/api/v1/channel-batches/{id}/codes.zip?size=256")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let zip = r.bytes().await.unwrap();
+    let entries = read_zip(&zip);
+    assert_eq!(entries.len(), 30);
+    for ((name, flags, png), c) in entries.iter().zip(codes) {
+        assert_eq!(name, &format!("{}.png", c["name"].as_str().unwrap()));
+        assert_eq!(flags & 0x0800, 0x0800, "UTF-8 name flag on {name}");
+        assert_eq!(decode_png(png), c["qr_url"].as_str().unwrap(), "{name}");
+    }
+
+    let r = app
+        .http
+        .get(app.url(&format!("/api/v1/channel-batches/{id}/codes.pdf")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    assert_eq!(check_pdf(&pdf), 3, "30 codes, 12 to an A4 page");
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/BaseFont /STSong-Light") && text.contains("/Encoding /UniGB-UCS2-H"));
+    assert!(
+        text.contains("<684C0031> Tj"),
+        "桌1 under its code, in UCS-2"
+    );
+    render_pdf_page_one_if_possible(&pdf, codes[0]["qr_url"].as_str().unwrap());
+
+    let (_, key_b) = app.tenant("别家").await;
+    for path in ["", "/codes.zip", "/codes.pdf"] {
+        let (s, e) = app
+            .get(&format!("/api/v1/channel-batches/{id}{path}"), &key_b)
+            .await;
+        assert_eq!((s, code(&e)), (404, "not_found"), "{path}");
+    }
+    app.stop().await;
+}
+
+/// With poppler's `pdftoppm` on the machine, renders page 1 and finds the first code on it.
+fn render_pdf_page_one_if_possible(pdf: &[u8], first_url: &str) {
+    let dir = std::env::temp_dir().join(format!(
+        "siyu-pdf-{}-{}",
+        std::process::id(),
+        first_url.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("codes.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-f", "1", "-l", "1", "-gray", "-png"])
+        .arg(&file)
+        .arg(dir.join("page"))
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let page = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .find(|e| e.file_name().to_string_lossy().ends_with(".png"))
+                .expect("pdftoppm wrote page 1");
+            let decoded = decode_all(&std::fs::read(page.path()).unwrap());
+            assert!(
+                decoded.iter().any(|u| u == first_url),
+                "page 1 holds the first code: {decoded:?}"
+            );
+        }
+        _ => eprintln!("pdftoppm is not available; the PDF was checked structurally only"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn a_batch_wechat_stops_midway_keeps_what_it_made(backend: Backend) {
+    let config = FakeConfig::default().with_rate_limit(
+        "/cgi-bin/qrcode/create",
+        siyu_fake_wechat::RateLimit::per_day(12),
+    );
+    let fake = siyu_fake_wechat::spawn(config).await;
+    let app = TestApp::spawn_with(backend, &[("SIYU_WECHAT_API_BASE", fake.base_url())]).await;
+    let (_, key) = app.tenant("半途").await;
+    let (s, _) = app
+        .call("POST", "/api/v1/wechat/accounts", &key, Some(json!({"app_id": "wx00000000000000c3", "app_secret": "0123456789abcdef0123456789abcdef", "token": TOKEN, "mode": "plain"})))
+        .await;
+    assert_eq!(s, 201);
+    let (s, e) = app
+        .call(
+            "POST",
+            "/api/v1/channels/batch",
+            &key,
+            Some(json!({"prefix": "A区", "kind": "table", "count": 30})),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (502, "wechat_api_error"), "{e}");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("12 of 30 codes were made"), "{message}");
+    let batch = message.rsplit("batch ").next().unwrap().trim();
+    let (s, b) = app
+        .get(&format!("/api/v1/channel-batches/{batch}"), &key)
+        .await;
+    assert_eq!(
+        (s, b["count"].as_i64(), b["requested"].as_i64()),
+        (200, Some(12), Some(30)),
+        "{b}"
+    );
+    let names: Vec<&str> = b["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 12);
+    assert!(names.iter().all(|n| n.starts_with("A区")));
+    assert_eq!(
+        app.get("/api/v1/channels", &key).await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+    app.stop().await;
+}
+
+async fn codes_with_a_logo_and_posters(backend: Backend) {
+    let (app, _fake, key, _) = setup(backend).await;
+    let (_, c) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "秋季 <新品> & 礼盒", "kind": "poster"})),
+        )
+        .await;
+    let (id, url) = (c["id"].as_str().unwrap(), c["qr_url"].as_str().unwrap());
+    let png = app
+        .http
+        .get(app.url(&format!("/api/v1/channels/{id}/qr.png?size=400&logo=1")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(decode_png(&png), url, "the code with a logo still scans");
+    let (s, e) = app
+        .get(&format!("/api/v1/channels/{id}/qr.png?logo=maybe"), &key)
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("logo")));
+
+    let svg = |q: &str| {
+        let (http, u, k) = (
+            app.http.clone(),
+            app.url(&format!("/api/v1/channels/{id}/poster.svg{q}")),
+            key.clone(),
+        );
+        async move {
+            let r = http.get(u).bearer_auth(k).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let (s, ct, body) = svg("").await;
+    assert_eq!((s, ct.as_deref()), (200, Some("image/svg+xml")));
+    assert!(
+        body.contains(">秋季 &lt;新品&gt; &amp; 礼盒</text>"),
+        "the name is the escaped title: {body}"
+    );
+    assert!(body.contains(">扫码关注</text>"));
+    let (s, _, body) = svg("?title=%E5%B0%8F%E6%BB%A1%E5%92%96%E5%95%A1%20%22A%22&caption=%E6%89%AB%E7%A0%81%E9%A2%86%E5%88%B8&bg=%23fff8e1&fg=%23B71C1C").await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains(">小满咖啡 &quot;A&quot;</text>") && body.contains(">扫码领券</text>"),
+        "{body}"
+    );
+    assert!(body.contains("fill=\"#fff8e1\"") && body.contains("fill=\"#b71c1c\""));
+    for q in ["?bg=red", "?fg=%23abc", "?bg=%2312345g"] {
+        let (s, _, body) = svg(q).await;
+        assert_eq!(s, 422, "{q}: {body}");
+    }
+    let (s, _, _) = svg(&format!("?title={}", "%E9%95%BF".repeat(31))).await;
+    assert_eq!(s, 422, "a title over 30 characters");
+
+    let r = app
+        .http
+        .get(app.url(&format!("/api/v1/channels/{id}/poster.png?fg=%2307c160")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let poster = r.bytes().await.unwrap();
+    let info = png::Decoder::new(&poster[..])
+        .read_info()
+        .unwrap()
+        .info()
+        .clone();
+    assert_eq!((info.width, info.height), (1050, 1480));
+    assert_eq!(decode_png(&poster), url, "the poster's code scans");
+    app.stop().await;
+}
+
+async fn table_codes_in_the_console(backend: Backend) {
+    let (app, fake, key, _) = setup(backend).await;
+    let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.staff(Some(&tenant), "ops-batch", "operator", "correct-horse")
+        .await;
+    let http = support::console_login(&app, "ops-batch", "correct-horse").await;
+    let page = |path: String| {
+        let http = http.clone();
+        let url = app.url(&path);
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let list = page("/console/channels".into()).await;
+    assert!(
+        list.contains("批量生成桌码") && list.contains("id=\"batch-form\""),
+        "{list}"
+    );
+    let csrf = support::csrf_of(&list);
+    let r = http
+        .post(app.url("/console/channels/batch"))
+        .form(&[
+            ("prefix", "桌"),
+            ("kind", "table"),
+            ("count", "0"),
+            ("start", "1"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "zero codes is refused");
+    assert!(fake.qrcodes().is_empty());
+    let r = http
+        .post(app.url("/console/channels/batch"))
+        .form(&[
+            ("prefix", "桌"),
+            ("kind", "table"),
+            ("count", "5"),
+            ("start", "11"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/console/channels?batch=cb_"),
+        "{location}"
+    );
+    let made = page(location.clone()).await;
+    assert!(
+        made.contains("id=\"batch-made\"") && made.contains("桌11–桌15"),
+        "{made}"
+    );
+    let batch = location.rsplit('=').next().unwrap();
+    assert!(made.contains(&format!("/console/channel-batches/{batch}/codes.zip")));
+    let r = http
+        .get(app.url(&format!("/console/channel-batches/{batch}/codes.zip")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let names: Vec<String> = read_zip(&r.bytes().await.unwrap())
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        names,
+        ["桌11.png", "桌12.png", "桌13.png", "桌14.png", "桌15.png"]
+    );
+    let r = http
+        .get(app.url(&format!("/console/channel-batches/{batch}/codes.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check_pdf(&r.bytes().await.unwrap()), 1);
+
+    let (_, list) = app.get("/api/v1/channels", &key).await;
+    let channel = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let detail = page(format!("/console/channels/{channel}")).await;
+    assert!(
+        detail.contains("id=\"poster-form\"") && detail.contains("logo=1"),
+        "{detail}"
+    );
+    let svg = page(format!(
+        "/console/channels/{channel}/poster.svg?title=%E6%A1%8C&caption=&bg=%23ffffff&fg=%2307c160"
+    ))
+    .await;
+    assert!(svg.contains("<svg") && svg.contains(">桌</text>"), "{svg}");
     app.stop().await;
 }

@@ -215,6 +215,57 @@ async fn the_language_over_the_api(backend: Backend) {
     let (_, list) = w.app.get("/api/v1/segments", &w.key).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["query"], "tag(\"咖啡控\")");
+    // A voucher for every member, once: issuing again reaches nobody new.
+    let (_, tpl) = w
+        .app
+        .call("POST", "/api/v1/vouchers/templates", &w.key, Some(json!({"name": "咖啡粉专享券", "kind": "amount_off", "amount_fen": 500, "stock": 10})))
+        .await;
+    let template = tpl["id"].as_str().unwrap();
+    let (s, q) = w
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/segments/{id}/vouchers"),
+            &w.key,
+            Some(json!({"template_id": template})),
+        )
+        .await;
+    assert_eq!((s, q["queued"].as_u64()), (202, Some(2)), "{q}");
+    let (_, q) = w
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/segments/{id}/vouchers"),
+            &w.key,
+            Some(json!({"template_id": template})),
+        )
+        .await;
+    assert_eq!(q["queued"], 0);
+    let (s, e) = w
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/segments/{id}/vouchers"),
+            &w.key,
+            Some(json!({"template_id": "vt_nope"})),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (422, "validation_failed"));
+    let tenant = siyu_domain::TenantId::parse(&w.tenant).unwrap();
+    for member in &ids[..2] {
+        let source = format!("segment:{id}:{template}:{member}");
+        let mut found = None;
+        for _ in 0..200 {
+            found = siyu_store::vouchers::by_source(&w.app.state.store, &tenant, &source)
+                .await
+                .unwrap();
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(found.is_some(), "{member} got a voucher");
+    }
     // Members as CSV.
     let csv = w
         .app

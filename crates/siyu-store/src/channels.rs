@@ -185,3 +185,82 @@ pub async fn welcome_for_scene(
          WHERE c.account_id = $1 AND c.scene = $2")
         .bind(account).bind(scene).fetch_optional(p).await)?)
 }
+
+/// Channels made together in one action (e.g. a restaurant's 300 table codes).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Batch {
+    /// Its id (`cb_…`).
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: String,
+    /// A label such as `桌1–桌300`.
+    pub name: String,
+    /// The kind of every channel in it.
+    pub kind: String,
+    /// How many channels were asked for (a batch WeChat stopped midway holds fewer).
+    pub count: i64,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+}
+
+const BATCH_COLUMNS: &str = "id, tenant_id, name, kind, count, created_at";
+
+/// Stores a batch (before its channels).
+pub async fn insert_batch(tx: &mut Tx, b: &Batch) -> Result<(), StoreError> {
+    let sql =
+        format!("INSERT INTO channel_batches ({BATCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)");
+    on_tx!(tx, x => sqlx::query(&sql)
+        .bind(&b.id).bind(&b.tenant_id).bind(&b.name).bind(&b.kind).bind(b.count).bind(b.created_at)
+        .execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Puts a channel into a batch as its `seq`-th code (the print order).
+pub async fn set_batch(
+    tx: &mut Tx,
+    channel: &str,
+    batch: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, x => sqlx::query("UPDATE channels SET batch_id = $1, batch_seq = $2 WHERE id = $3")
+        .bind(batch).bind(seq).bind(channel)
+        .execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// One of a tenant's batches.
+pub async fn get_batch(store: &Store, tenant: &TenantId, id: &str) -> Result<Batch, StoreError> {
+    let sql =
+        format!("SELECT {BATCH_COLUMNS} FROM channel_batches WHERE tenant_id = $1 AND id = $2");
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(id).fetch_one(p).await)?,
+    )
+}
+
+/// A tenant's batches, newest first.
+pub async fn list_batches(
+    store: &Store,
+    tenant: &TenantId,
+    limit: i64,
+) -> Result<Vec<Batch>, StoreError> {
+    let sql = format!(
+        "SELECT {BATCH_COLUMNS} FROM channel_batches WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// The channels of a tenant's batch in print order.
+pub async fn of_batch(
+    store: &Store,
+    tenant: &TenantId,
+    batch: &str,
+) -> Result<Vec<Channel>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM channels WHERE tenant_id = $1 AND batch_id = $2 ORDER BY batch_seq, id"
+    );
+    Ok(
+        on_pool!(store, p => sqlx::query_as(&sql).bind(tenant.as_str()).bind(batch).fetch_all(p).await)?,
+    )
+}

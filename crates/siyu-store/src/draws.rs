@@ -180,3 +180,59 @@ pub async fn close(
     }
     Ok(())
 }
+
+/// How a campaign is entered from WeChat and what its prizes issue.
+#[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]
+pub struct Settings {
+    /// The campaign.
+    pub campaign_id: String,
+    /// A fan sending this text enters.
+    pub keyword: Option<String>,
+    /// `{"<prize index>": "<voucher template id>"}`.
+    pub prize_vouchers: String,
+}
+
+/// A campaign's settings, if set.
+pub async fn settings(store: &Store, campaign: &str) -> Result<Option<Settings>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT campaign_id, keyword, prize_vouchers FROM draw_settings WHERE campaign_id = $1")
+        .bind(campaign).fetch_optional(p).await)?)
+}
+
+/// Sets a campaign's settings.
+pub async fn set_settings(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    s: &Settings,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, x => sqlx::query(
+        "INSERT INTO draw_settings (campaign_id, tenant_id, keyword, prize_vouchers, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (campaign_id) DO UPDATE SET keyword = excluded.keyword, prize_vouchers = excluded.prize_vouchers, updated_at = excluded.updated_at")
+        .bind(&s.campaign_id).bind(tenant.as_str()).bind(&s.keyword).bind(&s.prize_vouchers).bind(now)
+        .execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The open campaigns of a tenant whose keyword is `keyword`, newest first.
+pub async fn by_keyword(
+    store: &Store,
+    tenant: &TenantId,
+    keyword: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT s.campaign_id FROM draw_settings s JOIN draw_campaigns c ON c.id = s.campaign_id
+         WHERE s.tenant_id = $1 AND s.keyword = $2 AND c.state = 'open' ORDER BY c.created_at DESC")
+        .bind(tenant.as_str()).bind(keyword).fetch_all(p).await)?)
+}
+
+/// A customer's entries in a campaign, newest first.
+pub async fn entries_of(
+    store: &Store,
+    campaign: &str,
+    customer: &str,
+) -> Result<Vec<EntryRow>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_as(
+        "SELECT seq, entry_id, customer_id, picked, awarded, at FROM draw_entries WHERE campaign_id = $1 AND customer_id = $2 ORDER BY seq DESC")
+        .bind(campaign).bind(customer).fetch_all(p).await)?)
+}

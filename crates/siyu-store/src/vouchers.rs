@@ -155,3 +155,21 @@ pub async fn redemptions(
          GROUP BY redeemed_store, redeemed_by ORDER BY COUNT(*) DESC")
         .bind(tenant.as_str()).bind(since).fetch_all(p).await)?)
 }
+
+/// The voucher issued for `source` (a draw entry, a segment issuance), if any.
+pub async fn by_source(
+    store: &Store,
+    tenant: &TenantId,
+    source: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(on_pool!(store, p => sqlx::query_scalar(
+        "SELECT code FROM vouchers WHERE tenant_id = $1 AND source = $2")
+        .bind(tenant.as_str()).bind(source).fetch_optional(p).await)?)
+}
+
+/// A voucher by code, whichever tenant issued it (the customer's own page: the code's keyed tag
+/// is checked against the tenant found).
+pub async fn voucher_any(store: &Store, code: &str) -> Result<Voucher, StoreError> {
+    let sql = format!("SELECT {V_COLUMNS} FROM vouchers WHERE code = $1");
+    Ok(on_pool!(store, p => sqlx::query_as(&sql).bind(code).fetch_one(p).await)?)
+}

@@ -9,6 +9,8 @@ use siyu_store::{jobs, Store};
 
 #[path = "bench/audience.rs"]
 mod audience;
+#[path = "bench/channels.rs"]
+mod channels;
 #[path = "bench/identity.rs"]
 mod identity;
 #[path = "bench/import.rs"]
@@ -80,6 +82,13 @@ pub enum Bench {
         #[arg(long)]
         postgres: bool,
     },
+    /// Channel codes rendered locally: N print-size (1024 px) QR PNGs without and with the
+    /// centre logo and N SVG posters (the baseline), then one PDF and one ZIP of them.
+    Channels {
+        /// Codes rendered of each kind.
+        #[arg(long, default_value_t = 1000)]
+        codes: usize,
+    },
 }
 
 /// Runs a bench.
@@ -111,6 +120,7 @@ pub async fn run(bench: Bench) -> Result<(), String> {
             identity::run(o).await
         }
         Bench::Import { rows, postgres } => import::run(import::Options { rows, postgres }).await,
+        Bench::Channels { codes } => channels::run(channels::Options { codes }).await,
         Bench::Audience {
             profiles,
             seed,

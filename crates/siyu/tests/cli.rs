@@ -352,7 +352,7 @@ fn console_in_chromium() {
     );
     let env = Env::sqlite();
     assert!(env.run(&["migrate"], None).status.success());
-    let (tenant, _) = create_tenant(&env, "小满咖啡 Xiaoman");
+    let (tenant, api_key) = create_tenant(&env, "小满咖啡 Xiaoman");
     let out = env.run(
         &[
             "admin",
@@ -384,6 +384,7 @@ fn console_in_chromium() {
         .env("SIYU_LOGIN", "xiaoman")
         .env("SIYU_PASSWORD", "browser-pass-123")
         .env("SIYU_TENANT", "小满咖啡 Xiaoman")
+        .env("SIYU_API_KEY", &api_key)
         .env(
             "SIYU_IMPORT_FILE",
             root.join("crates/siyu-import/tests/data/taobao_orders.csv"),

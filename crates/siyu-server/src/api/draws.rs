@@ -139,3 +139,30 @@ pub async fn export_draw(
 ) -> Result<Json<Export>, ApiError> {
     Ok(Json(draws::export(&state, &caller.tenant_id, &id).await?))
 }
+
+/// How the campaign is entered from WeChat (keyword, menu click `DRAW:<id>`) and which prizes
+/// are vouchers.
+#[utoipa::path(get, path = "/api/v1/draws/{id}/settings", tag = "draws", params(("id" = String, Path, description = "campaign id")),
+    responses((status = 200, body = draws::DrawSettings), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_draw_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<draws::DrawSettings>, ApiError> {
+    Ok(Json(draws::settings(&state, &caller.tenant_id, &id).await?))
+}
+
+/// Sets the keyword and the prizes' voucher templates.
+#[utoipa::path(put, path = "/api/v1/draws/{id}/settings", tag = "draws", params(("id" = String, Path, description = "campaign id")),
+    request_body = draws::DrawSettings,
+    responses((status = 200, body = draws::DrawSettings), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_draw_settings(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(body): Json<draws::DrawSettings>,
+) -> Result<Json<draws::DrawSettings>, ApiError> {
+    Ok(Json(
+        draws::set_settings(&state, &caller.tenant_id, &id, body, &caller.actor()).await?,
+    ))
+}

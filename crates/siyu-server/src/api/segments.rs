@@ -203,3 +203,39 @@ pub async fn segment_members_csv(
     )
         .into_response())
 }
+
+/// Vouchers for a segment's members.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SegmentVouchers {
+    /// The voucher template.
+    pub template_id: String,
+}
+
+/// How many vouchers were queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    /// Members who will get one (members who already got one from this segment and template
+    /// are not counted again).
+    pub queued: u64,
+}
+
+/// Issues a voucher to every member of the segment now (each member once per template).
+#[utoipa::path(post, path = "/api/v1/segments/{id}/vouchers", tag = "segments", params(("id" = String, Path, description = "segment id")),
+    request_body = SegmentVouchers,
+    responses((status = 202, body = Queued), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn segment_vouchers(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Json(body): Json<SegmentVouchers>,
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
+    let queued = crate::vouchers::issue_to_segment(
+        &state,
+        &caller.tenant_id,
+        &id,
+        &body.template_id,
+        &caller.actor(),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
+}

@@ -1,6 +1,8 @@
 //! Channels: a named touchpoint gets a permanent (or, for events, temporary) string-scene QR
 //! code from WeChat; follows and scans carrying its scene are attributed to it.
 
+pub mod poster;
+pub mod print;
 pub mod qr;
 
 use serde::Deserialize;
@@ -73,6 +75,40 @@ pub async fn create(
     n: NewChannel,
     actor: &Actor,
 ) -> Result<Channel, ApiError> {
+    create_in(state, tenant, n, actor, None).await
+}
+
+/// The Official Account a channel's code belongs to: the one named, or the tenant's first.
+async fn account_for(
+    state: &AppState,
+    tenant: &TenantId,
+    account_id: Option<&str>,
+) -> Result<siyu_store::wechat_accounts::Account, ApiError> {
+    match account_id {
+        Some(id) => siyu_store::wechat_accounts::get(&state.store, tenant, id)
+            .await
+            .map_err(|_| {
+                ApiError::invalid(
+                    "account_id",
+                    format!("no Official Account {id} in this tenant"),
+                )
+            }),
+        None => siyu_store::wechat_accounts::list(&state.store, tenant)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::invalid("account_id", "connect an Official Account first")),
+    }
+}
+
+/// Creates a channel, as the `seq`-th code of a batch when `batch` is given.
+async fn create_in(
+    state: &AppState,
+    tenant: &TenantId,
+    n: NewChannel,
+    actor: &Actor,
+    batch: Option<(&str, i64)>,
+) -> Result<Channel, ApiError> {
     validate(&n)?;
     if let Some(staff) = &n.staff_id {
         if n.kind != "associate" {
@@ -92,21 +128,7 @@ pub async fn create(
                 )
             })?;
     }
-    let account = match &n.account_id {
-        Some(id) => siyu_store::wechat_accounts::get(&state.store, tenant, id)
-            .await
-            .map_err(|_| {
-                ApiError::invalid(
-                    "account_id",
-                    format!("no Official Account {id} in this tenant"),
-                )
-            })?,
-        None => siyu_store::wechat_accounts::list(&state.store, tenant)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::invalid("account_id", "connect an Official Account first"))?,
-    };
+    let account = account_for(state, tenant, n.account_id.as_deref()).await?;
     let id = format!("ch_{}", &siyu_domain::JobId::generate().as_str()[3..]);
     // The channel id is its scene: unique, stable, and within WeChat's 64 characters.
     let scene = id.clone();
@@ -136,7 +158,11 @@ pub async fn create(
     };
     let mut tx = state.store.begin().await?;
     channels::insert(&mut tx, &channel).await?;
-    let detail = serde_json::json!({"name": channel.name, "kind": channel.kind});
+    let mut detail = serde_json::json!({"name": channel.name, "kind": channel.kind});
+    if let Some((batch, seq)) = batch {
+        channels::set_batch(&mut tx, &channel.id, batch, seq).await?;
+        detail["batch"] = serde_json::json!(batch);
+    }
     crate::services::record(
         &mut tx,
         Some(tenant),
@@ -149,6 +175,167 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(channel)
+}
+
+/// Most codes one batch makes.
+pub const BATCH_MAX: u32 = 500;
+/// Codes asked of WeChat at the same time while making a batch.
+const BATCH_CONCURRENCY: usize = 4;
+
+/// Many channels of one kind made in one action, e.g. a restaurant's table codes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatch {
+    /// Name prefix (1–40 characters). Each channel is named `{prefix}{n}` with the prefix as
+    /// given, so `桌` gives `桌12` and `Table ` (with its space) gives `Table 12`.
+    pub prefix: String,
+    /// The kind of every channel, as for a single channel (e.g. `table`).
+    pub kind: String,
+    /// How many codes (1–500).
+    pub count: u32,
+    /// The first number (default 1); the last is `start + count - 1`, at most 99999.
+    pub start: Option<u32>,
+    /// The Official Account; defaults to the tenant's first.
+    pub account_id: Option<String>,
+}
+
+/// A batch and the channels made in it, in order.
+#[derive(Debug, Clone)]
+pub struct MadeBatch {
+    /// The batch.
+    pub batch: channels::Batch,
+    /// Its channels, in number order.
+    pub channels: Vec<Channel>,
+}
+
+fn batch_names(n: &NewBatch) -> Result<Vec<String>, ApiError> {
+    let prefix = n.prefix.trim_start();
+    let len = prefix.trim_end().chars().count();
+    if len == 0 || len > 40 {
+        return Err(ApiError::invalid("prefix", "must be 1 to 40 characters"));
+    }
+    if !(1..=BATCH_MAX).contains(&n.count) {
+        return Err(ApiError::invalid(
+            "count",
+            format!("must be 1 to {BATCH_MAX}"),
+        ));
+    }
+    let start = n.start.unwrap_or(1);
+    let last = start.checked_add(n.count - 1).filter(|l| *l <= 99_999);
+    let Some(last) = last else {
+        return Err(ApiError::invalid(
+            "start",
+            "the last number (start + count - 1) must be at most 99999",
+        ));
+    };
+    Ok((start..=last).map(|i| format!("{prefix}{i}")).collect())
+}
+
+/// Makes a batch: checks everything first (a bad request makes nothing), stores the batch,
+/// then asks WeChat for each code through [`create`]'s path, a few at a time, in the batch.
+///
+/// When WeChat fails midway, the codes made so far stay in the batch (its `count` keeps the
+/// number asked for) and the error is `Upstream`, naming how many were made and the batch;
+/// asking again makes a new batch. A request abandoned midway (the server's request timeout)
+/// likewise leaves the codes made so far in the batch.
+pub async fn create_batch(
+    state: &AppState,
+    tenant: &TenantId,
+    n: NewBatch,
+    actor: &Actor,
+) -> Result<MadeBatch, ApiError> {
+    let names = batch_names(&n)?;
+    let sample = NewChannel {
+        name: names.last().cloned().unwrap_or_default(),
+        kind: n.kind.clone(),
+        account_id: None,
+        cost_fen: None,
+        expires_in_days: None,
+        staff_id: None,
+    };
+    validate(&sample)?;
+    let account = account_for(state, tenant, n.account_id.as_deref()).await?;
+    let now = state.now();
+    let batch = channels::Batch {
+        id: format!("cb_{}", &siyu_domain::JobId::generate().as_str()[3..]),
+        tenant_id: tenant.to_string(),
+        name: match (names.first(), names.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+            (Some(a), _) => a.clone(),
+            _ => String::new(),
+        },
+        kind: n.kind.clone(),
+        count: i64::from(n.count),
+        created_at: now,
+    };
+    let mut tx = state.store.begin().await?;
+    channels::insert_batch(&mut tx, &batch).await?;
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "channel_batch.create",
+        Some(&batch.id),
+        Some(serde_json::json!({"name": batch.name, "kind": batch.kind, "count": batch.count})),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut pending = names.into_iter().enumerate();
+    let mut running = FuturesUnordered::new();
+    let mut made: Vec<(usize, Channel)> = Vec::with_capacity(batch.count as usize);
+    let mut failure: Option<ApiError> = None;
+    let start = |(i, name): (usize, String)| {
+        let n = NewChannel {
+            name,
+            kind: n.kind.clone(),
+            account_id: Some(account.id.clone()),
+            cost_fen: None,
+            expires_in_days: None,
+            staff_id: None,
+        };
+        let batch_id = batch.id.as_str();
+        async move {
+            let seq = i64::try_from(i).unwrap_or(i64::MAX) + 1;
+            (
+                i,
+                create_in(state, tenant, n, actor, Some((batch_id, seq))).await,
+            )
+        }
+    };
+    for next in pending.by_ref().take(BATCH_CONCURRENCY) {
+        running.push(start(next));
+    }
+    // After a failure nothing new starts, but what is under way finishes, so the count of
+    // codes made is exact.
+    while let Some((i, result)) = running.next().await {
+        match result {
+            Ok(c) => made.push((i, c)),
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+        if failure.is_none() {
+            if let Some(next) = pending.next() {
+                running.push(start(next));
+            }
+        }
+    }
+    drop(running);
+    made.sort_by_key(|(i, _)| *i);
+    let channels: Vec<Channel> = made.into_iter().map(|(_, c)| c).collect();
+    match failure {
+        None => Ok(MadeBatch { batch, channels }),
+        Some(ApiError::Upstream(e)) => Err(ApiError::Upstream(format!(
+            "{e}; {} of {} codes were made and stay in batch {}",
+            channels.len(),
+            batch.count,
+            batch.id
+        ))),
+        Some(e) => Err(e),
+    }
 }
 
 /// What a fan gets on following through a channel.
@@ -204,4 +391,37 @@ pub async fn set_welcome(
         welcome_text: text,
         tags,
     })
+}
+
+/// A yes/no query parameter: `1`/`true`/`yes` or `0`/`false`/`no` (absent is no).
+pub fn flag(field: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(str::trim) {
+        None | Some("" | "0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(_) => Err(ApiError::invalid(field, "use 1 or 0")),
+    }
+}
+
+/// A batch's codes as `(name, content)` in print order (404 for another tenant's batch).
+pub async fn batch_codes(
+    state: &AppState,
+    tenant: &TenantId,
+    batch_id: &str,
+) -> Result<(channels::Batch, Vec<(String, String)>), ApiError> {
+    let batch = channels::get_batch(&state.store, tenant, batch_id).await?;
+    let codes = channels::of_batch(&state.store, tenant, batch_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.qr_url))
+        .collect();
+    Ok((batch, codes))
+}
+
+/// Runs an image or document render off the async workers.
+pub async fn render<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::Internal)?
 }

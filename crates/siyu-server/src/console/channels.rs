@@ -10,7 +10,7 @@ use siyu_domain::Role;
 use super::login::parse_form;
 use super::templates::format_time;
 use super::{page, PageResult, Session};
-use crate::channels::{self, qr, NewChannel};
+use crate::channels::{self, poster, print, qr, NewChannel};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -23,12 +23,29 @@ async fn list_page(
     s: &Session,
     error: Option<String>,
     status: StatusCode,
+    made: Option<&str>,
 ) -> PageResult {
     let tenant = s.tenant_id()?;
     let fail = s.fail(state);
     let rows = siyu_store::channels::list(&state.store, tenant)
         .await
         .map_err(|e| fail(e.into()))?;
+    let mut batches = Vec::new();
+    let mut made_batch = None;
+    for b in siyu_store::channels::list_batches(&state.store, tenant, 20)
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        let codes = siyu_store::channels::of_batch(&state.store, tenant, &b.id)
+            .await
+            .map_err(|e| fail(e.into()))?
+            .len();
+        let view = context! { id => b.id, name => b.name, kind => b.kind, count => codes, requested => b.count, created => format_time(b.created_at) };
+        if made == Some(b.id.as_str()) {
+            made_batch = Some(view.clone());
+        }
+        batches.push(view);
+    }
     let t = super::i18n::messages(s.lang);
     let mut channels = Vec::with_capacity(rows.len());
     let (mut names, mut follows, mut retained, mut unfollows, mut active) =
@@ -52,13 +69,22 @@ async fn list_page(
         names, follows, retained, unfollows, active,
         labels => context! { follows => t["stat_follows"], retained => t["stat_retained_7d"], unfollows => t["stat_unfollows"], active => t["stat_active"] },
     };
-    let extra = context! { channels, chart, kinds => channels::KINDS, error, can_manage => s.staff.role.can_view_admin() };
+    let extra = context! { channels, chart, kinds => channels::KINDS, error, can_manage => s.staff.role.can_view_admin(), batches, made_batch, batch_max => channels::BATCH_MAX };
     Ok(page(state, s, "channels.html", "channels", extra, status))
 }
 
-/// `GET /console/channels`.
-pub(super) async fn list(State(state): State<AppState>, s: Session) -> PageResult {
-    list_page(&state, &s, None, StatusCode::OK).await
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    batch: Option<String>,
+}
+
+/// `GET /console/channels` (`?batch=cb_…` after a batch was made: its downloads on top).
+pub(super) async fn list(
+    State(state): State<AppState>,
+    s: Session,
+    crate::extract::Query(q): crate::extract::Query<ListQuery>,
+) -> PageResult {
+    list_page(&state, &s, None, StatusCode::OK, q.batch.as_deref()).await
 }
 
 #[derive(Deserialize)]
@@ -123,10 +149,178 @@ pub(super) async fn create(State(state): State<AppState>, s: Session, req: Reque
         Ok(c) => Ok(Redirect::to(&format!("/console/channels/{}", c.id)).into_response()),
         Err(e @ (ApiError::Validation { .. } | ApiError::Upstream(_))) => {
             let status = e.status();
-            list_page(&state, &s, Some(e.to_string()), status).await
+            list_page(&state, &s, Some(e.to_string()), status, None).await
         }
         Err(e) => Err(s.fail(&state)(e)),
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct BatchForm {
+    prefix: String,
+    kind: String,
+    count: String,
+    #[serde(default)]
+    start: String,
+}
+
+/// `POST /console/channels/batch`: makes a batch of codes (e.g. 300 table codes), then shows
+/// its ZIP and PDF downloads.
+pub(super) async fn create_batch(
+    State(state): State<AppState>,
+    s: Session,
+    req: Request,
+) -> PageResult {
+    s.require(&state, Role::can_view_admin)?;
+    let tenant = s.tenant_id()?.clone();
+    let f: BatchForm = parse_form(req, state.config.body_limit_bytes)
+        .await
+        .map_err(s.fail(&state))?;
+    let result = async {
+        let number = |field: &str, v: &str| -> Result<Option<u32>, ApiError> {
+            match v.trim() {
+                "" => Ok(None),
+                v => v
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| ApiError::invalid(field, "must be a whole number")),
+            }
+        };
+        let n = channels::NewBatch {
+            prefix: f.prefix,
+            kind: f.kind,
+            count: number("count", &f.count)?.unwrap_or(0),
+            start: number("start", &f.start)?,
+            account_id: None,
+        };
+        channels::create_batch(&state, &tenant, n, &s.actor()).await
+    }
+    .await;
+    match result {
+        Ok(made) => {
+            Ok(Redirect::to(&format!("/console/channels?batch={}", made.batch.id)).into_response())
+        }
+        Err(e @ (ApiError::Validation { .. } | ApiError::Upstream(_))) => {
+            let status = e.status();
+            list_page(&state, &s, Some(e.to_string()), status, None).await
+        }
+        Err(e) => Err(s.fail(&state)(e)),
+    }
+}
+
+/// `GET /console/channel-batches/{id}/codes.zip`: the batch's PNGs (1024 px) in a ZIP.
+pub(super) async fn batch_zip(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tenant = s.tenant_id()?;
+    let fail = s.fail(&state);
+    let (b, codes) = channels::batch_codes(&state, tenant, &id)
+        .await
+        .map_err(&fail)?;
+    let at = b.created_at;
+    let zip = channels::render(move || print::codes_zip(&codes, 1024, at))
+        .await
+        .map_err(&fail)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.zip\"", b.id),
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}
+
+/// `GET /console/channel-batches/{id}/codes.pdf`: the batch on A4 pages, 12 codes a page.
+pub(super) async fn batch_pdf(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let tenant = s.tenant_id()?;
+    let fail = s.fail(&state);
+    let (b, codes) = channels::batch_codes(&state, tenant, &id)
+        .await
+        .map_err(&fail)?;
+    let file = format!("attachment; filename=\"{}.pdf\"", b.id);
+    let pdf = channels::render(move || print::codes_pdf(&codes, &b.name))
+        .await
+        .map_err(&fail)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct PosterForm {
+    title: Option<String>,
+    caption: Option<String>,
+    bg: Option<String>,
+    fg: Option<String>,
+    logo: Option<String>,
+}
+
+async fn poster_for(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    q: &PosterForm,
+) -> Result<(siyu_store::channels::Channel, poster::Poster), crate::console::ConsoleError> {
+    let tenant = s.tenant_id()?;
+    let fail = s.fail(state);
+    let c = siyu_store::channels::get(&state.store, tenant, id)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let logo = match q.logo.as_deref().map(str::trim) {
+        None | Some("") => true,
+        given => channels::flag("logo", given).map_err(&fail)?,
+    };
+    let p = poster::Poster::from_params(
+        &c.name,
+        q.title.as_deref(),
+        q.caption.as_deref(),
+        q.bg.as_deref(),
+        q.fg.as_deref(),
+        logo,
+    )
+    .map_err(&fail)?;
+    Ok((c, p))
+}
+
+/// `GET /console/channels/{id}/poster.svg`: the printable poster.
+pub(super) async fn poster_svg(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    crate::extract::Query(q): crate::extract::Query<PosterForm>,
+) -> PageResult {
+    let (c, p) = poster_for(&state, &s, &id, &q).await?;
+    let svg = poster::svg(&p, &c.qr_url).map_err(s.fail(&state))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// `GET /console/channels/{id}/poster.png`: the poster's layout without its text.
+pub(super) async fn poster_png(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    crate::extract::Query(q): crate::extract::Query<PosterForm>,
+) -> PageResult {
+    let (c, p) = poster_for(&state, &s, &id, &q).await?;
+    let png = channels::render(move || poster::png(&p, &c.qr_url))
+        .await
+        .map_err(s.fail(&state))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `GET /console/channels/{id}`: the code, the figures and the fans.
@@ -156,7 +350,7 @@ pub(super) async fn detail(
         .unwrap_or_default();
     let tags: Vec<String> = serde_json::from_str(&w.tags).unwrap_or_default();
     let welcome = context! { text => w.welcome_text, tags => tags.join("，") };
-    let channel = context! { id => c.id, name => c.name, kind => c.kind, scene => c.scene };
+    let channel = context! { id => c.id, name => c.name, kind => c.kind, scene => c.scene, default_caption => poster::DEFAULT_CAPTION };
     let can_edit = s.staff.role.can_view_admin();
     Ok(page(
         &state,
@@ -206,6 +400,7 @@ pub(super) async fn welcome(
 #[derive(Deserialize)]
 pub(super) struct SizeQuery {
     size: Option<u32>,
+    logo: Option<String>,
 }
 
 /// `GET /console/channels/{id}/qr.png`.
@@ -220,7 +415,13 @@ pub(super) async fn qr_png(
     let c = siyu_store::channels::get(&state.store, tenant, &id)
         .await
         .map_err(|e| fail(e.into()))?;
-    let png = qr::png(&c.qr_url, qr::clamp_size(q.size).map_err(&fail)?).map_err(&fail)?;
+    let size = qr::clamp_size(q.size).map_err(&fail)?;
+    let png = if channels::flag("logo", q.logo.as_deref()).map_err(&fail)? {
+        qr::png_with_logo(&c.qr_url, size)
+    } else {
+        qr::png(&c.qr_url, size)
+    }
+    .map_err(&fail)?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 

@@ -1,6 +1,7 @@
 //! The merchant console: server-rendered pages with htmx, Chinese first with an English switch.
 
 mod channels;
+mod draws;
 mod fans;
 pub mod i18n;
 mod imports;
@@ -92,6 +93,23 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/channels/{id}/welcome", post(channels::welcome))
         .route("/console/channels/{id}/qr.png", get(channels::qr_png))
         .route("/console/channels/{id}/qr.svg", get(channels::qr_svg))
+        .route("/console/channels/batch", post(channels::create_batch))
+        .route(
+            "/console/channel-batches/{id}/codes.zip",
+            get(channels::batch_zip),
+        )
+        .route(
+            "/console/channel-batches/{id}/codes.pdf",
+            get(channels::batch_pdf),
+        )
+        .route(
+            "/console/channels/{id}/poster.svg",
+            get(channels::poster_svg),
+        )
+        .route(
+            "/console/channels/{id}/poster.png",
+            get(channels::poster_png),
+        )
         .route(
             "/console/vouchers",
             get(vouchers::list).post(vouchers::create),
@@ -119,6 +137,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/h5/card/{signed}", get(membership::h5_card))
         .route("/p/{token}", get(pushes::open_link))
+        .route("/console/draws", get(draws::list).post(draws::create))
+        .route("/console/draws/{id}", get(draws::detail))
+        .route("/console/draws/{id}/close", post(draws::close))
+        .route("/console/draws/{id}/export.json", get(draws::export))
+        .route("/h5/draw/{signed}", get(draws::h5).post(draws::h5_enter))
+        .route("/h5/voucher/{code}", get(vouchers::h5_voucher))
         .route(
             "/console/segments",
             get(pushes::segments_list).post(pushes::segment_save),

@@ -72,6 +72,13 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("pushes.html", include_str!("../../templates/pushes.html")),
     ("push.html", include_str!("../../templates/push.html")),
+    ("draws.html", include_str!("../../templates/draws.html")),
+    ("draw.html", include_str!("../../templates/draw.html")),
+    ("h5_draw.html", include_str!("../../templates/h5_draw.html")),
+    (
+        "h5_voucher.html",
+        include_str!("../../templates/h5_voucher.html"),
+    ),
     (
         "try_result.html",
         include_str!("../../templates/try_result.html"),

@@ -1,14 +1,17 @@
 //! Vouchers in the console: templates and redemption reports for the merchant, and the
 //! redemption page a clerk uses at the till (a phone or a scanner that types the code).
 
-use axum::extract::{Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use siyu_domain::{Fen, Role};
 
 use super::channels::parse_yuan;
+use super::i18n::Lang;
 use super::login::parse_form;
+use super::templates::format_time;
 use super::{page, PageResult, Session};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -193,5 +196,75 @@ pub(super) async fn create(State(state): State<AppState>, s: Session, req: Reque
             list_page(&state, &s, Some(e.to_string()), status).await
         }
         Err(e) => Err(s.fail(&state)(e)),
+    }
+}
+
+/// What a voucher is worth, in words.
+fn worth(t: &siyu_store::vouchers::Template, lang: Lang) -> String {
+    let yuan = |f: i64| format!("{}.{:02}", f / 100, f % 100);
+    let min = (t.min_spend_fen > 0).then(|| yuan(t.min_spend_fen));
+    let body = match (t.kind.as_str(), lang) {
+        ("amount_off", Lang::Zh) => format!("立减 ¥{}", yuan(t.amount_fen.unwrap_or(0))),
+        ("amount_off", Lang::En) => format!("¥{} off", yuan(t.amount_fen.unwrap_or(0))),
+        ("percent_off", Lang::Zh) => {
+            format!("{} 折", (100 - t.percent_off.unwrap_or(0)) as f64 / 10.0)
+        }
+        ("percent_off", Lang::En) => format!("{}% off", t.percent_off.unwrap_or(0)),
+        (_, Lang::Zh) => format!("免费兑换 {}", t.item_name.clone().unwrap_or_default()),
+        (_, Lang::En) => format!("Free {}", t.item_name.clone().unwrap_or_default()),
+    };
+    match (min, lang) {
+        (Some(m), Lang::Zh) => format!("满 ¥{m} 可用，{body}"),
+        (Some(m), Lang::En) => format!("{body} on ¥{m} or more"),
+        (None, _) => body,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct H5Query {
+    #[serde(default)]
+    lang: String,
+}
+
+/// `GET /h5/voucher/{code}`: the customer's voucher with the QR the clerk scans. The code
+/// carries a keyed tag, so a guessed code shows nothing.
+pub(super) async fn h5_voucher(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<H5Query>,
+) -> Response {
+    let lang = if q.lang == "en" { Lang::En } else { Lang::Zh };
+    let t = super::i18n::messages(lang);
+    let shown = async {
+        let code = vouchers::normalise_code(&code);
+        let v = siyu_store::vouchers::voucher_any(&state.store, &code).await?;
+        let tenant = siyu_domain::TenantId::parse(&v.tenant_id).map_err(|_| ApiError::NotFound)?;
+        let code = vouchers::check_code(&state, &tenant, &code).ok_or(ApiError::NotFound)?;
+        let tpl = siyu_store::vouchers::template(&state.store, &tenant, &v.template_id).await?;
+        let qr = crate::channels::qr::svg(&code)?;
+        let voucher = context! {
+            code, name => tpl.name, worth => worth(&tpl, lang),
+            valid_until => tpl.valid_until.map(format_time),
+            redeemed_at => v.redeemed_at.map(format_time), redeemed_store => v.redeemed_store,
+        };
+        Ok::<_, ApiError>((voucher, qr))
+    }
+    .await;
+    match shown {
+        Ok((voucher, qr)) => match state.templates.render(
+            "h5_voucher.html",
+            context! { t, voucher, qr, lang => if lang == Lang::En { "en" } else { "zh" } },
+        ) {
+            Ok(html) => axum::response::Html(html).into_response(),
+            Err(e) => e.into_response(),
+        },
+        Err(e) => (
+            e.status(),
+            axum::response::Html(format!(
+                "<!doctype html><meta charset=utf-8><title>{0}</title><p>{0}</p>",
+                t["voucher_not_found"]
+            )),
+        )
+            .into_response(),
     }
 }

@@ -139,6 +139,9 @@ pub struct Entered {
     pub entry_id: String,
     /// The prize won (index and name), if any.
     pub prize: Option<WonPrize>,
+    /// The voucher template the prize issues (the voucher follows within moments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_template_id: Option<String>,
 }
 
 /// A prize won.
@@ -193,6 +196,8 @@ pub async fn enter(
     let prizes = store::prizes(&state.store, &c.id).await?;
     let procedure: Vec<Prize> = prizes.iter().map(procedure_prize).collect();
 
+    // Read before the transaction: a pooled read while holding a write would starve the pool.
+    let settings = store::settings(&state.store, &c.id).await?;
     let mut tx = state.store.begin().await?;
     let seq = store::next_seq(&mut tx, tenant, &c.id)
         .await?
@@ -233,6 +238,25 @@ pub async fn enter(
         at: now,
     };
     store::insert_entry(&mut tx, &c.id, &row).await?;
+    // A prize that is a voucher is issued by a job queued with the entry, once.
+    let voucher_template = awarded.and_then(|i| {
+        settings.as_ref().and_then(|s| {
+            prize_vouchers(&s.prize_vouchers)
+                .get(&i.to_string())
+                .cloned()
+        })
+    });
+    if let Some(t) = &voucher_template {
+        crate::vouchers::enqueue_issue(
+            &mut tx,
+            tenant,
+            t,
+            customer_id,
+            &format!("draw:{entry_id}"),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     let prize = awarded
         .and_then(|i| prizes.iter().find(|p| p.idx == i))
@@ -244,6 +268,7 @@ pub async fn enter(
         seq,
         entry_id,
         prize,
+        voucher_template_id: voucher_template,
     })
 }
 
@@ -324,4 +349,147 @@ pub async fn export(
         prizes,
         entries,
     })
+}
+
+/// `{"<prize index>": "<template id>"}` as stored.
+fn prize_vouchers(json: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// How a campaign is entered from WeChat and which prizes are vouchers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrawSettings {
+    /// A fan who sends this text to the Official Account enters (a menu button with the click
+    /// key `DRAW:<campaign id>` does too).
+    #[serde(default)]
+    pub keyword: Option<String>,
+    /// The voucher template each prize issues when won, by prize index (`{"0": "vt_…"}`).
+    #[serde(default)]
+    pub prize_vouchers: std::collections::BTreeMap<String, String>,
+}
+
+/// A campaign's settings (empty when never set).
+pub async fn settings(
+    state: &AppState,
+    tenant: &TenantId,
+    campaign_id: &str,
+) -> Result<DrawSettings, ApiError> {
+    store::get(&state.store, tenant, campaign_id).await?;
+    Ok(match store::settings(&state.store, campaign_id).await? {
+        Some(s) => DrawSettings {
+            keyword: s.keyword,
+            prize_vouchers: prize_vouchers(&s.prize_vouchers),
+        },
+        None => DrawSettings::default(),
+    })
+}
+
+/// Sets how a campaign is entered from WeChat and which prizes are vouchers.
+pub async fn set_settings(
+    state: &AppState,
+    tenant: &TenantId,
+    campaign_id: &str,
+    mut s: DrawSettings,
+    actor: &Actor,
+) -> Result<DrawSettings, ApiError> {
+    let c = store::get(&state.store, tenant, campaign_id).await?;
+    let prizes = store::prizes(&state.store, &c.id).await?;
+    s.keyword = s
+        .keyword
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty());
+    if s.keyword.as_ref().is_some_and(|k| k.chars().count() > 20) {
+        return Err(ApiError::invalid(
+            "keyword",
+            "keep the keyword to 20 characters",
+        ));
+    }
+    for (idx, template) in &s.prize_vouchers {
+        if !prizes.iter().any(|p| p.idx.to_string() == *idx) {
+            return Err(ApiError::invalid(
+                "prize_vouchers",
+                format!("the campaign has no prize {idx} (prizes are numbered from 0)"),
+            ));
+        }
+        siyu_store::vouchers::template(&state.store, tenant, template)
+            .await
+            .map_err(|_| {
+                ApiError::invalid("prize_vouchers", format!("no voucher template {template}"))
+            })?;
+    }
+    let now = state.now();
+    let row = store::Settings {
+        campaign_id: c.id.clone(),
+        keyword: s.keyword.clone(),
+        prize_vouchers: serde_json::to_string(&s.prize_vouchers).map_err(|_| ApiError::Internal)?,
+    };
+    let mut tx = state.store.begin().await?;
+    store::set_settings(&mut tx, tenant, &row, now).await?;
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "draw.settings",
+        Some(&c.id),
+        Some(serde_json::json!({"keyword": s.keyword})),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// The signed path of a fan's H5 draw page.
+pub fn h5_path(state: &AppState, tenant: &TenantId, campaign: &str, customer: &str) -> String {
+    format!(
+        "/h5/draw/{}",
+        state.keys.sign(&format!("{tenant}:{campaign}:{customer}"))
+    )
+}
+
+/// `(tenant, campaign, customer)` of a signed H5 draw path segment.
+pub fn open_h5(state: &AppState, signed: &str) -> Option<(TenantId, String, String)> {
+    let value = state.keys.verify(signed)?;
+    let mut parts = value.splitn(3, ':');
+    let tenant = TenantId::parse(parts.next()?).ok()?;
+    Some((tenant, parts.next()?.to_owned(), parts.next()?.to_owned()))
+}
+
+/// What to tell a fan about an entry (or why there was none).
+pub fn reply_text(result: &Result<Entered, ApiError>, link: &str) -> String {
+    match result {
+        Ok(Entered {
+            prize: Some(p),
+            voucher_template_id,
+            ..
+        }) => {
+            let voucher = if voucher_template_id.is_some() {
+                "，优惠券已放入你的券包"
+            } else {
+                ""
+            };
+            format!(
+                "🎉 恭喜！你抽中了「{}」{voucher}。\n查看结果：{link}",
+                p.name
+            )
+        }
+        Ok(_) => format!("谢谢参与，这次没有抽中，下次再来！\n查看结果：{link}"),
+        Err(e @ ApiError::Conflict { code, .. }) if *code == "draw_limit_reached" => {
+            format!("{}\n查看结果：{link}", refusal(e))
+        }
+        Err(e) => refusal(e),
+    }
+}
+
+/// Why an entry was refused, in the fan's words.
+pub fn refusal(e: &ApiError) -> String {
+    match e {
+        ApiError::Conflict { code, message } => match *code {
+            "draw_limit_reached" => format!("你的抽奖次数已用完（{message}）。"),
+            "draw_not_eligible" => "关注公众号后才能参与抽奖。".to_owned(),
+            _ => "活动还没开始或已经结束。".to_owned(),
+        },
+        _ => "抽奖暂时出了点问题，请稍后再试。".to_owned(),
+    }
 }

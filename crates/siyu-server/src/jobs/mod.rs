@@ -71,6 +71,7 @@ impl Registry {
         r.register::<crate::wechat::menu::PublishMenu, _, _>(crate::wechat::menu::publish);
         r.register::<crate::stores::LocationOffer, _, _>(crate::stores::send_offer);
         r.register::<crate::pushes::SendPush, _, _>(crate::pushes::run);
+        r.register::<crate::vouchers::IssueVoucher, _, _>(crate::vouchers::run_issue);
         r
     }
 

@@ -313,3 +313,119 @@ fn already(v: &Voucher, at: i64) -> ApiError {
         ),
     )
 }
+
+/// Issues one voucher for one source (a prize won in a draw, a segment issuance): at most one
+/// voucher per source, however often the job runs.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IssueVoucher {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The template.
+    pub template_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// Why (`draw:<entry id>`, `segment:<segment id>:<template id>:<customer id>`).
+    pub source: String,
+}
+
+impl crate::jobs::Job for IssueVoucher {
+    const KIND: &'static str = "vouchers.issue";
+    const MAX_ATTEMPTS: i64 = 4;
+}
+
+/// Enqueues [`IssueVoucher`] in `tx`, deduplicated by its source; false if already queued.
+pub async fn enqueue_issue(
+    tx: &mut siyu_store::Tx,
+    tenant: &TenantId,
+    template_id: &str,
+    customer_id: &str,
+    source: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let job = IssueVoucher {
+        tenant_id: tenant.to_string(),
+        template_id: template_id.to_owned(),
+        customer_id: customer_id.to_owned(),
+        source: source.to_owned(),
+    };
+    Ok(
+        crate::jobs::enqueue(tx, Some(tenant), &job, Some(source), now, now)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The job handler: out of stock, over the per-person limit or expired is final, not retried.
+pub async fn run_issue(state: AppState, job: IssueVoucher) -> Result<(), String> {
+    let tenant = TenantId::parse(&job.tenant_id).map_err(|e| e.to_string())?;
+    if store::by_source(&state.store, &tenant, &job.source)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(());
+    }
+    match issue(
+        &state,
+        &tenant,
+        &job.template_id,
+        &job.customer_id,
+        &job.source,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(ApiError::Conflict { code, message }) => {
+            tracing::info!(voucher.source = %job.source, code, %message, "voucher not issued");
+            Ok(())
+        }
+        Err(ApiError::Validation { message, .. }) => {
+            tracing::info!(voucher.source = %job.source, %message, "voucher not issued");
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Queues a voucher of `template_id` for every member of a saved segment now (once per member:
+/// issuing to the same segment again reaches only new members). Returns how many were queued.
+pub async fn issue_to_segment(
+    state: &AppState,
+    tenant: &TenantId,
+    segment_id: &str,
+    template_id: &str,
+    actor: &Actor,
+) -> Result<u64, ApiError> {
+    let seg = siyu_store::pushes::segment(&state.store, tenant, segment_id).await?;
+    store::template(&state.store, tenant, template_id)
+        .await
+        .map_err(|_| {
+            ApiError::invalid("template_id", format!("no voucher template {template_id}"))
+        })?;
+    let members = crate::audience::segments::members_of(state, tenant, &seg).await?;
+    let now = state.now();
+    let mut queued = 0u64;
+    for chunk in members.chunks(500) {
+        let mut tx = state.store.begin().await?;
+        for customer in chunk {
+            let source = format!("segment:{}:{template_id}:{customer}", seg.id);
+            if enqueue_issue(&mut tx, tenant, template_id, customer, &source, now).await? {
+                queued += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    let mut tx = state.store.begin().await?;
+    crate::services::record(
+        &mut tx,
+        Some(tenant),
+        actor,
+        "voucher.issue_to_segment",
+        Some(&seg.id),
+        Some(serde_json::json!({"template_id": template_id, "queued": queued})),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(queued)
+}

@@ -108,6 +108,53 @@ async fn member_card_reply(
     Ok(Some(PassiveReply::Reply(Reply::text(m, now / 1000, body))))
 }
 
+/// A fan enters a prize draw by sending its keyword, or by a menu click `DRAW:<campaign id>`;
+/// the reply says what they won and links to their draw page.
+async fn draw_reply(
+    state: &AppState,
+    a: &Account,
+    tenant: &TenantId,
+    openid: &str,
+    m: &Message,
+    text: &str,
+    now: i64,
+) -> Result<Option<PassiveReply>, ApiError> {
+    let text = text.trim();
+    let campaign = match text.strip_prefix("DRAW:") {
+        Some(id) => siyu_store::draws::get(&state.store, tenant, id)
+            .await
+            .ok()
+            .map(|c| c.id),
+        None if !text.is_empty() && text.chars().count() <= 20 => {
+            siyu_store::draws::by_keyword(&state.store, tenant, text)
+                .await?
+                .into_iter()
+                .next()
+        }
+        None => None,
+    };
+    let Some(campaign) = campaign else {
+        return Ok(None);
+    };
+    let mut tx = state.store.begin().await?;
+    let fan = crate::identity::Fan {
+        app_id: &a.app_id,
+        openid,
+        unionid: None,
+        source: "wechat.callback",
+    };
+    let home = crate::identity::wechat_fan(state, &mut tx, tenant, &fan, now).await?;
+    tx.commit().await?;
+    let result = crate::draws::enter(state, tenant, &campaign, &home).await;
+    let link = format!(
+        "{}{}",
+        state.config.base_url(),
+        crate::draws::h5_path(state, tenant, &campaign, &home)
+    );
+    let body = crate::draws::reply_text(&result, &link);
+    Ok(Some(PassiveReply::Reply(Reply::text(m, now / 1000, body))))
+}
+
 /// Records the callback once and returns the reply to give.
 pub(super) async fn apply(
     state: &AppState,
@@ -142,7 +189,10 @@ pub(super) async fn apply(
     let mut decided = match asked {
         Some(text) => match member_card_reply(state, a, &tenant, openid, m, text, now).await? {
             Some(reply) => Some(reply),
-            None => Some(auto_reply(state, a, m, text, now).await?),
+            None => match draw_reply(state, a, &tenant, openid, m, text, now).await? {
+                Some(reply) => Some(reply),
+                None => Some(auto_reply(state, a, m, text, now).await?),
+            },
         },
         None => None,
     };
