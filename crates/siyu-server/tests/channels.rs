@@ -155,10 +155,32 @@ async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
         )
         .await;
     assert_eq!((s, support::code(&e)), (422, "validation_failed"));
+    let (s, e) = app
+        .call(
+            "PUT",
+            &format!("/api/v1/channels/{id}/welcome"),
+            &key,
+            Some(json!({"tags": [], "voucher_template_id": "vt_nope"})),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("voucher_template_id"))
+    );
+    let (_, tpl) = app
+        .call(
+            "POST",
+            "/api/v1/vouchers/templates",
+            &key,
+            Some(json!({"name": "拿铁券", "kind": "free_item", "item_name": "拿铁", "stock": 100})),
+        )
+        .await;
+    let template = tpl["id"].as_str().unwrap().to_owned();
     let (s, w) = app
-        .call("PUT", &format!("/api/v1/channels/{id}/welcome"), &key, Some(json!({"welcome_text": "扫海报关注的朋友，送你一杯拿铁券！", "tags": ["海报粉", "秋季", "海报粉"]})))
+        .call("PUT", &format!("/api/v1/channels/{id}/welcome"), &key, Some(json!({"welcome_text": "扫海报关注的朋友，送你一杯拿铁券！", "tags": ["海报粉", "秋季", "海报粉"], "voucher_template_id": template})))
         .await;
     assert_eq!(s, 200, "{w}");
+    assert_eq!(w["voucher_template_id"], json!(template));
     assert_eq!(w["tags"], json!(["海报粉", "秋季"]));
     assert_eq!(
         app.get(&format!("/api/v1/channels/{id}/welcome"), &key)
@@ -189,6 +211,40 @@ async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
         .get("/api/v1/customers?identity=openid:fan_plain", &key)
         .await;
     assert_eq!(other["items"][0]["tags"], json!([]));
+    // The channel's voucher: one for the fan, even after unfollowing and following again.
+    let fan = found["items"][0]["id"].as_str().unwrap().to_owned();
+    let tenant = siyu_domain::TenantId::parse(
+        app.get("/api/v1/tenant", &key).await.1["id"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let source = format!("channel:{id}:{fan}");
+    let mut code = None;
+    for _ in 0..200 {
+        code = siyu_store::vouchers::by_source(&app.state.store, &tenant, &source)
+            .await
+            .unwrap();
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(code.is_some(), "the follow's voucher was issued");
+    let later = |ev: &str, key: &str, dt: i64| {
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>fan_poster</FromUserName><CreateTime>{}</CreateTime><MsgType>event</MsgType><Event>{ev}</Event><EventKey>{key}</EventKey></xml>", now + dt)
+    };
+    wechat_post_plain(&app, &account, TOKEN, &later("unsubscribe", "", 5)).await;
+    wechat_post_plain(
+        &app,
+        &account,
+        TOKEN,
+        &later("subscribe", &format!("qrscene_{scene}"), 9),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, t) = app.get("/api/v1/vouchers/templates", &key).await;
+    assert_eq!(t["items"][0]["remaining"], 99, "one voucher per fan: {t}");
     app.stop().await;
 }
 

@@ -148,6 +148,10 @@ pub struct Welcome {
     pub welcome_text: Option<String>,
     /// Tags as JSON.
     pub tags: String,
+    /// The voucher template every fan who follows through it gets.
+    pub voucher_template_id: Option<String>,
+    /// The channel.
+    pub channel_id: String,
 }
 
 /// Sets a channel's welcome message and tags.
@@ -157,12 +161,14 @@ pub async fn set_welcome(
     channel: &str,
     welcome_text: Option<&str>,
     tags_json: &str,
+    voucher_template_id: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO channel_settings (channel_id, tenant_id, welcome_text, tags, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (channel_id) DO UPDATE SET welcome_text = excluded.welcome_text, tags = excluded.tags, updated_at = excluded.updated_at")
-        .bind(channel).bind(tenant.as_str()).bind(welcome_text).bind(tags_json).bind(now)
+        "INSERT INTO channel_settings (channel_id, tenant_id, welcome_text, tags, voucher_template_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (channel_id) DO UPDATE SET welcome_text = excluded.welcome_text, tags = excluded.tags,
+           voucher_template_id = excluded.voucher_template_id, updated_at = excluded.updated_at")
+        .bind(channel).bind(tenant.as_str()).bind(welcome_text).bind(tags_json).bind(voucher_template_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -170,7 +176,7 @@ pub async fn set_welcome(
 /// A channel's welcome message and tags, if set.
 pub async fn welcome(store: &Store, channel: &str) -> Result<Option<Welcome>, StoreError> {
     Ok(on_pool!(store, p => sqlx::query_as(
-        "SELECT welcome_text, tags FROM channel_settings WHERE channel_id = $1")
+        "SELECT welcome_text, tags, voucher_template_id, channel_id FROM channel_settings WHERE channel_id = $1")
         .bind(channel).fetch_optional(p).await)?)
 }
 
@@ -181,7 +187,7 @@ pub async fn welcome_for_scene(
     scene: &str,
 ) -> Result<Option<Welcome>, StoreError> {
     Ok(on_pool!(store, p => sqlx::query_as(
-        "SELECT s.welcome_text, s.tags FROM channel_settings s JOIN channels c ON c.id = s.channel_id
+        "SELECT s.welcome_text, s.tags, s.voucher_template_id, s.channel_id FROM channel_settings s JOIN channels c ON c.id = s.channel_id
          WHERE c.account_id = $1 AND c.scene = $2")
         .bind(account).bind(scene).fetch_optional(p).await)?)
 }

@@ -88,6 +88,10 @@ pub enum Bench {
         /// Codes rendered of each kind.
         #[arg(long, default_value_t = 1000)]
         codes: usize,
+        /// Fans following through one code at a live event, attributed end to end on SQLite
+        /// (0 skips it).
+        #[arg(long, default_value_t = 10_000)]
+        scans: usize,
     },
 }
 
@@ -120,7 +124,7 @@ pub async fn run(bench: Bench) -> Result<(), String> {
             identity::run(o).await
         }
         Bench::Import { rows, postgres } => import::run(import::Options { rows, postgres }).await,
-        Bench::Channels { codes } => channels::run(channels::Options { codes }).await,
+        Bench::Channels { codes, scans } => channels::run(channels::Options { codes, scans }).await,
         Bench::Audience {
             profiles,
             seed,

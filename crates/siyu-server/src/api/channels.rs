@@ -229,6 +229,7 @@ pub async fn get_welcome(
     Ok(Json(channels::WelcomeInput {
         welcome_text: w.welcome_text,
         tags: serde_json::from_str(&w.tags).unwrap_or_default(),
+        voucher_template_id: w.voucher_template_id,
     }))
 }
 

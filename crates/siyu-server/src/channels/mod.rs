@@ -349,6 +349,9 @@ pub struct WelcomeInput {
     /// Tags every fan who follows through the channel gets.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// A voucher template every fan who follows through the channel gets (once per fan).
+    #[serde(default)]
+    pub voucher_template_id: Option<String>,
 }
 
 /// Sets a channel's welcome message and tags; audited.
@@ -371,11 +374,30 @@ pub async fn set_welcome(
     if tags.len() > 20 {
         return Err(ApiError::invalid("tags", "at most 20 tags"));
     }
+    let voucher = input
+        .voucher_template_id
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if let Some(t) = &voucher {
+        siyu_store::vouchers::template(&state.store, tenant, t)
+            .await
+            .map_err(|_| {
+                ApiError::invalid("voucher_template_id", format!("no voucher template {t}"))
+            })?;
+    }
     let now = state.now();
     let json = serde_json::to_string(&tags).map_err(|_| ApiError::Internal)?;
     let mut tx = state.store.begin().await?;
-    siyu_store::channels::set_welcome(&mut tx, tenant, channel_id, text.as_deref(), &json, now)
-        .await?;
+    siyu_store::channels::set_welcome(
+        &mut tx,
+        tenant,
+        channel_id,
+        text.as_deref(),
+        &json,
+        voucher.as_deref(),
+        now,
+    )
+    .await?;
     crate::services::record(
         &mut tx,
         Some(tenant),
@@ -390,6 +412,7 @@ pub async fn set_welcome(
     Ok(WelcomeInput {
         welcome_text: text,
         tags,
+        voucher_template_id: voucher,
     })
 }
 

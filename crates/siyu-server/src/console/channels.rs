@@ -349,7 +349,13 @@ pub(super) async fn detail(
         .map_err(|e| fail(e.into()))?
         .unwrap_or_default();
     let tags: Vec<String> = serde_json::from_str(&w.tags).unwrap_or_default();
-    let welcome = context! { text => w.welcome_text, tags => tags.join("，") };
+    let templates: Vec<Value> = siyu_store::vouchers::templates(&state.store, tenant)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .map(|t| context! { id => t.id, name => t.name })
+        .collect();
+    let welcome = context! { text => w.welcome_text, tags => tags.join("，"), voucher => w.voucher_template_id, templates };
     let channel = context! { id => c.id, name => c.name, kind => c.kind, scene => c.scene, default_caption => poster::DEFAULT_CAPTION };
     let can_edit = s.staff.role.can_view_admin();
     Ok(page(
@@ -368,6 +374,8 @@ pub(super) struct WelcomeForm {
     welcome_text: String,
     #[serde(default)]
     tags: String,
+    #[serde(default)]
+    voucher_template_id: String,
 }
 
 /// `POST /console/channels/{id}/welcome`: the channel's welcome message and tags.
@@ -390,6 +398,7 @@ pub(super) async fn welcome(
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .collect(),
+        voucher_template_id: Some(f.voucher_template_id),
     };
     crate::channels::set_welcome(&state, &tenant, &id, input, &s.actor())
         .await

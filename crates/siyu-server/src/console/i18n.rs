@@ -294,6 +294,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("draw_not_found", "抽奖页面不存在或已失效。", "This draw page does not exist or has expired."),
     ("draw_closed_note", "活动已结束", "This draw has closed"),
     ("voucher_not_found", "优惠券不存在。", "No such voucher."),
+    ("channel_voucher", "关注即送优惠券（每人一次）", "Voucher for every fan who follows (once each)"),
+    ("channel_no_voucher", "不送", "None"),
     ("draw_open_voucher", "查看优惠券", "Open the voucher"),
     ("voucher_show_clerk", "结账时出示此码给店员扫码核销", "Show this code to the clerk at checkout"),
     ("voucher_valid_until", "有效期至", "Valid until"),

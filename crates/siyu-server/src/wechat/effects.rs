@@ -304,6 +304,12 @@ pub(super) async fn apply(
                     if !tags.is_empty() {
                         siyu_store::profiles::retag(&mut tx, &tenant, c, &tags, &[], now).await?;
                     }
+                    // The channel's voucher, once per fan however often they re-follow.
+                    if let Some(t) = &ch.voucher_template_id {
+                        let source = format!("channel:{}:{c}", ch.channel_id);
+                        crate::vouchers::enqueue_issue(&mut tx, &tenant, t, c, &source, now)
+                            .await?;
+                    }
                 }
                 let welcome = channel
                     .and_then(|ch| ch.welcome_text.clone())

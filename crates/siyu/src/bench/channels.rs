@@ -15,6 +15,116 @@ use siyu_server::channels::{poster, print, qr};
 pub struct Options {
     /// Codes rendered of each kind.
     pub codes: usize,
+    /// Fans in the live-event burst (follows through one table code).
+    pub scans: usize,
+}
+
+const BURST_TOKEN: &str = "siyuBurstToken2026";
+const BURST_CONCURRENCY: usize = 32;
+
+/// A live event: `scans` fans scan one code at once. siyu serves on a fresh SQLite file with
+/// the fake WeChat (for the code), the follows arrive as signed callbacks over HTTP from 32
+/// keep-alive connections, and the clock runs until the last is answered; then the channel's
+/// figures must count every one. Returns `(wall ms, new follows counted, scans counted)`.
+async fn scan_burst(scans: usize) -> Result<(f64, i64, i64), String> {
+    use siyu_server::services::{self, Actor};
+    use std::collections::HashMap;
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let fake = siyu_fake_wechat::spawn(siyu_fake_wechat::FakeConfig::default()).await;
+    let dir = std::env::temp_dir().join(format!("siyu-bench-channels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|x| e(&x))?;
+    let env: HashMap<&str, String> = HashMap::from([
+        (
+            "SIYU_DATABASE_URL",
+            format!("sqlite:{}", dir.join("burst.db").display()),
+        ),
+        ("SIYU_LISTEN", "127.0.0.1:0".to_owned()),
+        (
+            "SIYU_SECRET_KEY",
+            "siyu-bench-secret-0123456789abcdef0123".to_owned(),
+        ),
+        ("SIYU_DATA_DIR", dir.display().to_string()),
+        ("SIYU_RUN_JOBS", "false".to_owned()),
+        ("SIYU_WECHAT_API_BASE", fake.base_url().to_owned()),
+    ]);
+    let config =
+        siyu_server::Config::load_from(None, |k| env.get(k).cloned()).map_err(|x| e(&x))?;
+    let app = siyu_server::Application::build(
+        config,
+        siyu_server::BuildOptions {
+            migrate: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|x| e(&x))?;
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    let result = async {
+        let (_, key) = services::create_tenant(&state.store, "Live event", &Actor::Cli, state.now())
+            .await
+            .map_err(|x| e(&x))?;
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(BURST_CONCURRENCY)
+            .build()
+            .map_err(|x| e(&x))?;
+        let post = |path: &str, body: serde_json::Value| {
+            http.post(format!("{base}{path}")).bearer_auth(&key.secret).json(&body).send()
+        };
+        let account: serde_json::Value = post("/api/v1/wechat/accounts", json!({"app_id": "wx00000000000000be", "app_secret": "0123456789abcdef0123456789abcdef", "token": BURST_TOKEN, "mode": "plain"}))
+            .await.map_err(|x| e(&x))?.json().await.map_err(|x| e(&x))?;
+        let channel: serde_json::Value = post("/api/v1/channels", json!({"name": "活动现场", "kind": "event"}))
+            .await.map_err(|x| e(&x))?.json().await.map_err(|x| e(&x))?;
+        let (account, channel, scene) = (
+            account["id"].as_str().ok_or("no account")?.to_owned(),
+            channel["id"].as_str().ok_or("no channel")?.to_owned(),
+            channel["scene"].as_str().ok_or("no scene")?.to_owned(),
+        );
+        let ts = (state.now() / 1000).to_string();
+        let sig = siyu_wechat::signature::url_signature(BURST_TOKEN, &ts, "burst");
+        let url = format!("{base}/wechat/{account}?signature={sig}&timestamp={ts}&nonce=burst");
+        let bodies: Vec<String> = (0..scans)
+            .map(|i| format!("<xml><ToUserName>gh_event</ToUserName><FromUserName>oEvent{i:08}</FromUserName><CreateTime>{ts}</CreateTime><MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_{scene}</EventKey></xml>"))
+            .collect();
+        let bodies = std::sync::Arc::new(bodies);
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..BURST_CONCURRENCY {
+            let (http, url, bodies, next) = (http.clone(), url.clone(), bodies.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(body) = bodies.get(i) else { return Ok::<(), String>(()) };
+                    let r = http.post(&url).body(body.clone()).send().await.map_err(|x| x.to_string())?;
+                    if !r.status().is_success() {
+                        return Err(format!("callback answered {}", r.status()));
+                    }
+                    let _ = r.bytes().await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.map_err(|x| e(&x))??;
+        }
+        let wall = ms(t);
+        let stats: serde_json::Value = http
+            .get(format!("{base}/api/v1/channels/{channel}/stats"))
+            .bearer_auth(&key.secret)
+            .send().await.map_err(|x| e(&x))?
+            .json().await.map_err(|x| e(&x))?;
+        Ok::<_, String>((wall, stats["new_follows"].as_i64().unwrap_or(-1), stats["scans"].as_i64().unwrap_or(-1)))
+    }
+    .await;
+    let _ = stop.send(());
+    let _ = server.await;
+    fake.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// `http://weixin.qq.com/q/02` and 22 letters and digits, like WeChat's, distinct per `i`.
@@ -128,10 +238,30 @@ pub async fn run(o: Options) -> Result<(), String> {
         "pdf ({} A4 pages):   {pdf_ms:>9.1} ms  {pdf_bytes} bytes",
         n.div_ceil(print::PER_PAGE)
     );
+    let (burst_ms, burst_follows, burst_scans) = if o.scans > 0 {
+        scan_burst(o.scans).await?
+    } else {
+        (0.0, 0, 0)
+    };
+    if o.scans > 0 {
+        if burst_follows != o.scans as i64 || burst_scans != o.scans as i64 {
+            return Err(format!(
+                "the channel counted {burst_follows} follows and {burst_scans} scans of {} sent",
+                o.scans
+            ));
+        }
+        println!(
+            "live event on SQLite:   {} follows through one code attributed in {burst_ms:.0} ms ({:.0}/s)",
+            o.scans,
+            o.scans as f64 / (burst_ms / 1e3)
+        );
+    }
     println!(
         "{}",
         json!({
             "bench": "channels", "codes": n, "png_px": size,
+            "scans": o.scans, "scans_ms": round(burst_ms),
+            "scans_per_s": if burst_ms > 0.0 { (o.scans as f64 / (burst_ms / 1e3)).round() } else { 0.0 },
             "png_ms": round(png_ms), "png_logo_ms": round(png_logo_ms), "poster_svg_ms": round(poster_svg_ms),
             "png_us_per_image": per(png_ms), "png_logo_us_per_image": per(png_logo_ms),
             "poster_svg_us_per_image": per(poster_svg_ms),
