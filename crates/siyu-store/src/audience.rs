@@ -4,7 +4,7 @@
 
 use siyu_domain::TenantId;
 
-use crate::db::on_pool;
+use crate::db::{on_pool, on_tx};
 use crate::{Backend, Store, StoreError};
 
 /// Which profiles to read: every one of the tenant's, or the groups of these live profile ids.
@@ -323,12 +323,31 @@ pub async fn changes_since(
     }
 }
 
-/// Deletes changes older than `before` (Unix ms); returns how many.
+/// Deletes changes older than `before` (Unix ms), keeping each tenant's newest, and records
+/// per tenant the highest change deleted ([`pruned_upto`]). Returns how many were deleted.
 pub async fn prune(store: &Store, before: i64) -> Result<u64, StoreError> {
-    Ok(
-        on_pool!(store, p => sqlx::query("DELETE FROM audience_changes WHERE at < $1")
-        .bind(before).execute(p).await.map(|r| r.rows_affected()))?,
-    )
+    let doomed = "FROM audience_changes c WHERE c.at < $1
+           AND c.seq < (SELECT MAX(m.seq) FROM audience_changes m WHERE m.tenant_id = c.tenant_id)";
+    let upsert = match store.backend() {
+        Backend::Sqlite => "ON CONFLICT (tenant_id) DO UPDATE SET upto = MAX(audience_pruned.upto, excluded.upto)",
+        Backend::Postgres => "ON CONFLICT (tenant_id) DO UPDATE SET upto = GREATEST(audience_pruned.upto, excluded.upto)",
+    };
+    let mark = format!(
+        "INSERT INTO audience_pruned (tenant_id, upto) SELECT c.tenant_id, MAX(c.seq) {doomed} GROUP BY c.tenant_id {upsert}"
+    );
+    let delete = format!("DELETE FROM audience_changes WHERE seq IN (SELECT c.seq {doomed})");
+    let mut tx = store.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(&mark).bind(before).execute(c).await.map(|r| r.rows_affected()))?;
+    let n = on_tx!(&mut tx, c => sqlx::query(&delete).bind(before).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The highest change of a tenant deleted so far (0 when none).
+pub async fn pruned_upto(store: &Store, tenant: &TenantId) -> Result<i64, StoreError> {
+    let upto: Option<i64> = on_pool!(store, p => sqlx::query_scalar("SELECT upto FROM audience_pruned WHERE tenant_id = $1")
+        .bind(tenant.as_str()).fetch_optional(p).await)?;
+    Ok(upto.unwrap_or(0))
 }
 
 /// The oldest change still kept for a tenant (a node behind it must rebuild).

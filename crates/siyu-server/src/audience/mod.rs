@@ -108,10 +108,9 @@ async fn catch_up(
         t.cursor = cursor;
         return Ok(true);
     }
-    if let Some(oldest) = feed::oldest(&state.store, tenant).await? {
-        if oldest > t.cursor.seq + 1 && t.cursor.seq > 0 {
-            return Ok(false);
-        }
+    // Changes this node never read were deleted: catching up would miss them.
+    if feed::pruned_upto(&state.store, tenant).await? > t.cursor.seq {
+        return Ok(false);
     }
     let ids: Vec<String> = changed
         .into_iter()

@@ -1,5 +1,5 @@
-//! Housekeeping: expired sessions and old sign-in failures are deleted, and loyalty points
-//! past their expiry are written off. Enqueued at most once per hour across all nodes (the hour
+//! Housekeeping: expired sessions, old sign-in failures and day-old audience changes are
+//! deleted, and loyalty points past their expiry are written off. Enqueued at most once per hour across all nodes (the hour
 //! is the dedupe key).
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub(super) async fn run(state: AppState, _job: Maintenance) -> Result<(), String
             break;
         }
     }
-    tracing::info!(sessions, failures, cards, "maintenance purge done");
+    // Every node reads the audience feed within moments; a day of it is plenty.
+    let changes = siyu_store::audience::prune(&state.store, now - 24 * 3_600_000)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(sessions, failures, cards, changes, "maintenance purge done");
     Ok(())
 }
