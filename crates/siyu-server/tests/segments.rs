@@ -146,17 +146,24 @@ async fn the_language_over_the_api(backend: Backend) {
         e["error"]["message"].as_str().unwrap().contains("tag"),
         "{e}"
     );
-    // Names nobody has are reported, not counted as zero.
-    let (s, e) = count(
+    // Names nobody has match no one, and are reported rather than silently empty.
+    let (s, r) = count(
         &w.app,
         &w.key,
         json!("tag(\"茶控\") or bought(sku \"NOPE\")"),
     )
     .await;
-    assert_eq!((s, code(&e)), (400, "segment_unknown_name"));
-    let msg = e["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("茶控") && msg.contains("NOPE"), "{msg}");
-    let (s, e) = count(&w.app, &w.key, json!("channel(\"poster-9\")")).await;
+    assert_eq!((s, r["count"].as_u64()), (200, Some(0)), "{r}");
+    assert_eq!(
+        r["unknown_names"],
+        json!(["tag \"茶控\"", "product \"NOPE\""])
+    );
+    let (s, r) = count(&w.app, &w.key, json!("not channel(\"poster-9\")")).await;
+    assert_eq!((s, r["count"].as_u64()), (200, Some(4)), "{r}");
+    assert_eq!(r["unknown_names"], json!(["channel \"poster-9\""]));
+    let (_, r) = count(&w.app, &w.key, json!("tag(\"咖啡控\")")).await;
+    assert!(r.get("unknown_names").is_none(), "{r}");
+    let (s, e) = count(&w.app, &w.key, json!("segment(\"不存在\")")).await;
     assert_eq!((s, code(&e)), (400, "segment_unknown_name"));
     let (s, _) = count(&w.app, &w.key, json!(42)).await;
     assert_eq!(s, 400);
@@ -305,9 +312,10 @@ async fn counts_follow_follows_tags_merges_and_erasure(backend: Backend) {
     .await;
     let ids = futures_ids(&w).await;
     let q = json!("tag(\"咖啡控\") and following()");
-    // Nobody carries the tag yet: reported as unknown, not counted as zero.
+    // Nobody carries the tag yet: no one, and the name is reported.
     let (s, r) = count(&b, &w.key, q.clone()).await;
-    assert_eq!((s, code(&r)), (400, "segment_unknown_name"));
+    assert_eq!((s, r["count"].as_u64()), (200, Some(0)), "{r}");
+    assert_eq!(r["unknown_names"], json!(["tag \"咖啡控\""]));
     assert_eq!(count(&b, &w.key, json!("following()")).await.1["count"], 4);
     for id in &ids[..3] {
         tag(&w, id, &["咖啡控"], &[]).await;

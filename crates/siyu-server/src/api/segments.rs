@@ -33,6 +33,10 @@ pub struct EvaluateResponse {
     pub customer_ids: Option<Vec<String>>,
     /// The query in its canonical text form.
     pub query: String,
+    /// Names in the query nobody has (e.g. `tag "茶控"`, `channel "poster-9"`): they match no
+    /// one. Absent when every name is known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_names: Vec<String>,
 }
 
 /// A segment to save.
@@ -90,7 +94,7 @@ fn view(s: siyu_store::pushes::Segment, count: u64) -> SegmentView {
 /// Counts (and optionally lists) the live profiles a query selects, evaluated in memory.
 #[utoipa::path(post, path = "/api/v1/segments/evaluate", tag = "segments", request_body = EvaluateRequest,
     responses((status = 200, body = EvaluateResponse),
-              (status = 400, body = ErrorBody, description = "segment_syntax (with position), segment_unknown_name, segment_cycle"),
+              (status = 400, body = ErrorBody, description = "segment_syntax (with position), segment_unknown_name (a saved segment that does not exist), segment_cycle"),
               (status = 401, body = ErrorBody)))]
 pub async fn evaluate_segment(
     State(state): State<AppState>,
@@ -102,6 +106,7 @@ pub async fn evaluate_segment(
         count: e.count,
         customer_ids: e.members,
         query: e.query,
+        unknown_names: e.unknown,
     }))
 }
 

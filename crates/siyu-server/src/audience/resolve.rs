@@ -56,37 +56,46 @@ pub fn region_name(s: &str) -> String {
 
 /// Inlines saved segments and maps channels to scenes; `stack` holds the saved segments being
 /// expanded (by name), to refuse cycles.
+///
+/// A channel no one has created is noted in `unknown` and matches nobody.
 pub async fn expand(
     state: &AppState,
     tenant: &TenantId,
     expr: &Expr,
     stack: &mut Vec<String>,
+    unknown: &mut Vec<String>,
 ) -> Result<Expr, ApiError> {
     let saved = siyu_store::pushes::segments(&state.store, tenant).await?;
     let channels = siyu_store::channels::list(&state.store, tenant).await?;
-    expand_with(expr, stack, &saved, &channels)
+    let mut ctx = Ctx {
+        saved: &saved,
+        channels: &channels,
+        unknown,
+    };
+    expand_with(expr, stack, &mut ctx)
 }
 
-fn expand_with(
-    expr: &Expr,
-    stack: &mut Vec<String>,
-    saved: &[siyu_store::pushes::Segment],
-    channels: &[siyu_store::channels::Channel],
-) -> Result<Expr, ApiError> {
+struct Ctx<'a> {
+    saved: &'a [siyu_store::pushes::Segment],
+    channels: &'a [siyu_store::channels::Channel],
+    unknown: &'a mut Vec<String>,
+}
+
+fn expand_with(expr: &Expr, stack: &mut Vec<String>, cx: &mut Ctx<'_>) -> Result<Expr, ApiError> {
     Ok(match expr {
         Expr::And(v) => Expr::And(
             v.iter()
-                .map(|e| expand_with(e, stack, saved, channels))
+                .map(|e| expand_with(e, stack, cx))
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Or(v) => Expr::Or(
             v.iter()
-                .map(|e| expand_with(e, stack, saved, channels))
+                .map(|e| expand_with(e, stack, cx))
                 .collect::<Result<_, _>>()?,
         ),
-        Expr::Not(e) => Expr::Not(Box::new(expand_with(e, stack, saved, channels)?)),
+        Expr::Not(e) => Expr::Not(Box::new(expand_with(e, stack, cx)?)),
         Expr::Pred(Pred::Segment(name)) => {
-            let Some(s) = saved.iter().find(|s| &s.name == name || &s.id == name) else {
+            let Some(s) = cx.saved.iter().find(|s| &s.name == name || &s.id == name) else {
                 return Err(unknown(format!("no saved segment is called \"{name}\"")));
             };
             if stack.contains(&s.name) || stack.len() >= MAX_DEPTH {
@@ -102,18 +111,29 @@ fn expand_with(
             }
             let inner = segment::parse(&s.query).map_err(|e| syntax(&e))?;
             stack.push(s.name.clone());
-            let out = expand_with(&inner, stack, saved, channels)?;
+            let out = expand_with(&inner, stack, cx)?;
             stack.pop();
             out
         }
         Expr::Pred(Pred::Channel { name, touch }) => {
-            let Some(c) = channels.iter().find(|c| &c.name == name || &c.id == name) else {
-                return Err(unknown(format!("no channel is called \"{name}\"")));
-            };
-            Expr::Pred(Pred::Channel {
-                name: c.scene.clone(),
-                touch: *touch,
-            })
+            match cx
+                .channels
+                .iter()
+                .find(|c| &c.name == name || &c.id == name)
+            {
+                Some(c) => Expr::Pred(Pred::Channel {
+                    name: c.scene.clone(),
+                    touch: *touch,
+                }),
+                None => {
+                    cx.unknown.push(format!("channel \"{name}\""));
+                    // No scene looks like this, so it matches nobody.
+                    Expr::Pred(Pred::Channel {
+                        name: format!("\u{0}unknown:{name}"),
+                        touch: *touch,
+                    })
+                }
+            }
         }
         Expr::Pred(Pred::Region { province, city }) => Expr::Pred(Pred::Region {
             province: region_name(province),
@@ -151,12 +171,4 @@ pub fn unknown_names(index: &Index<String>, expr: &Expr) -> Vec<String> {
     }
     out.dedup();
     out
-}
-
-/// The error for names nobody has.
-pub fn unknown_error(names: &[String]) -> ApiError {
-    unknown(format!(
-        "no customer has {}; check the spelling (counting them would always give 0)",
-        names.join(", ")
-    ))
 }

@@ -21,6 +21,9 @@ pub struct Evaluation {
     pub count: u64,
     /// Their ids, when asked for.
     pub members: Option<Vec<String>>,
+    /// Names in the query nobody has (tags, levels, products, categories, channels): each
+    /// matches no one, which is reported rather than silently counted as empty.
+    pub unknown: Vec<String>,
 }
 
 /// Evaluates an already-parsed expression for a tenant (saved segments inlined, names checked).
@@ -32,15 +35,13 @@ pub async fn evaluate_expr(
     saving: Option<&str>,
 ) -> Result<Evaluation, ApiError> {
     let mut stack: Vec<String> = saving.map(str::to_owned).into_iter().collect();
-    let resolved = resolve::expand(state, tenant, expr, &mut stack).await?;
+    let mut unknown = Vec::new();
+    let resolved = resolve::expand(state, tenant, expr, &mut stack, &mut unknown).await?;
     let now = state.now();
     let result = state
         .audiences
         .read(state, tenant, |index| {
-            let unknown = resolve::unknown_names(index, &resolved);
-            if !unknown.is_empty() {
-                return Err(resolve::unknown_error(&unknown));
-            }
+            let names = resolve::unknown_names(index, &resolved);
             let bits = index
                 .evaluate(&resolved, now)
                 .map_err(|e| ApiError::Segment {
@@ -49,13 +50,16 @@ pub async fn evaluate_expr(
                     position: None,
                 })?;
             let ids = members.then(|| index.keys(&bits));
-            Ok((bits.len(), ids))
+            Ok::<_, ApiError>((bits.len(), ids, names))
         })
         .await??;
+    unknown.extend(result.2);
+    unknown.dedup();
     Ok(Evaluation {
         query: expr.to_string(),
         count: result.0,
         members: result.1,
+        unknown,
     })
 }
 
@@ -144,7 +148,7 @@ pub async fn update(
     let expr = resolve::parse(query)?;
     // Refuse a query that reaches back to this segment under its old or new name.
     let mut stack = vec![old.name.clone()];
-    resolve::expand(state, tenant, &expr, &mut stack).await?;
+    resolve::expand(state, tenant, &expr, &mut stack, &mut Vec::new()).await?;
     let eval = evaluate_expr(state, tenant, &expr, false, Some(&name)).await?;
     let now = state.now();
     let mut tx = state.store.begin().await?;

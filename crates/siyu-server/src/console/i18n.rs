@@ -206,6 +206,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("segment_query", "圈选条件", "Query"),
     ("segment_count", "人数", "Members"),
     ("segment_save", "保存分组", "Save segment"),
+    ("segment_unknown", "还没有客户有这些名称（按 0 人计算）", "Nobody has these names yet (they count as no one)"),
     ("segment_csv", "导出 CSV", "Export CSV"),
     ("segment_matches", "当前符合条件的客户", "Customers matching now"),
     ("segment_preview", "部分成员", "Some members"),

@@ -118,7 +118,7 @@ pub(super) async fn segment_count(
                     .take(PREVIEW)
                     .map(|id| context! { id })
                     .collect();
-                context! { count => e.count, query => e.query, preview }
+                context! { count => e.count, query => e.query, preview, unknown => e.unknown }
             }
             Err(ApiError::Segment {
                 message, position, ..
