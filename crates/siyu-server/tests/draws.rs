@@ -300,6 +300,25 @@ async fn fans_enter_from_wechat_and_win_vouchers(backend: Backend) {
     assert!(bad.text().await.unwrap().contains("line 1"));
     let (_, draws) = app.get(&format!("/api/v1/draws/{id}"), &key).await;
     assert_eq!(draws["entries"], 1);
+    // Closing from the console reveals the seed; the export is what `siyu draw verify` reads.
+    let r = http
+        .post(app.url(&format!("/console/draws/{id}/close")))
+        .form(&[("csrf", support::csrf_of(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = http
+        .get(app.url(&format!("/console/draws/{id}/export.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let export: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        export["seed"].as_str().is_some_and(|s| !s.is_empty()),
+        "{export}"
+    );
     app.stop().await;
 }
 

@@ -812,6 +812,23 @@ async fn segments_and_pushes_in_the_console(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("咖啡粉") && page.contains("members.csv"));
+    let (_, segs) = w.app.get("/api/v1/segments", &w.key).await;
+    let sid = segs["items"][0]["id"].as_str().unwrap();
+    let r = http
+        .get(w.app.url(&format!("/console/segments/{sid}/members.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".csv"));
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with("customer_id,") && csv.contains(&ids[0]),
+        "{csv}"
+    );
     // A push from the console, measured on its page.
     let page = http
         .get(w.app.url("/console/pushes"))

@@ -223,17 +223,11 @@ pub(super) async fn batch_zip(
     let zip = channels::render(move || print::codes_zip(&codes, 1024, at))
         .await
         .map_err(&fail)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.zip\"", b.id),
-            ),
-        ],
+    Ok(super::attachment(
+        "application/zip",
+        &format!("{}.zip", b.id),
         zip,
-    )
-        .into_response())
+    ))
 }
 
 /// `GET /console/channel-batches/{id}/codes.pdf`: the batch on A4 pages, 12 codes a page.
@@ -247,18 +241,14 @@ pub(super) async fn batch_pdf(
     let (b, codes) = channels::batch_codes(&state, tenant, &id)
         .await
         .map_err(&fail)?;
-    let file = format!("attachment; filename=\"{}.pdf\"", b.id);
     let pdf = channels::render(move || print::codes_pdf(&codes, &b.name))
         .await
         .map_err(&fail)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, file),
-        ],
+    Ok(super::attachment(
+        "application/pdf",
+        &format!("{}.pdf", b.id),
         pdf,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 //! the wheel.
 
 use axum::extract::{Extension, Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
 use serde::Deserialize;
@@ -267,17 +267,11 @@ pub(super) async fn export(
         .await
         .map_err(s.fail(&state))?;
     let body = serde_json::to_string_pretty(&e).map_err(|_| s.fail(&state)(ApiError::Internal))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"draw-{id}.json\""),
-            ),
-        ],
+    Ok(super::attachment(
+        "application/json",
+        &format!("draw-{id}.json"),
         body,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize, Default)]

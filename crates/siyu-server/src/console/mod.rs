@@ -178,6 +178,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A file to download: its content type, the name it is saved under, and its bytes.
+pub fn attachment(content_type: &str, filename: &str, body: impl Into<Body>) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", filename.replace('"', ""));
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when served over https.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
     let secure = state

@@ -196,17 +196,11 @@ pub(super) async fn segment_csv(
     let csv = segments::members_csv(&state, tenant, &seg)
         .await
         .map_err(&fail)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"segment-{}.csv\"", seg.id),
-            ),
-        ],
+    Ok(super::attachment(
+        "text/csv; charset=utf-8",
+        &format!("segment-{}.csv", seg.id),
         csv,
-    )
-        .into_response())
+    ))
 }
 
 fn status_label(status: &str) -> String {
