@@ -12,160 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use siyu_identity::synth::{self, Event};
 use siyu_identity::{Identity, IdentityGraph, IdentityKind, Policy, ProfileId};
-
-/// splitmix64: a tiny deterministic generator, enough for synthetic data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-const WECHAT: u8 = 1;
-const MINI: u8 = 2;
-const PHONE: u8 = 4;
-const TAOBAO: u8 = 8;
-const JD: u8 = 16;
-const WEIBO: u8 = 32;
-const CARD: u8 = 64;
-const DESK: u8 = 128; // gives a front-desk phone instead of their own
-
-/// Events a customer produces, by kind.
-#[derive(Clone, Copy)]
-enum Event {
-    Follow,
-    MiniLogin,
-    SmsSignup,
-    TaobaoOrder,
-    JdOrder,
-    WeiboFollow,
-    CardIssued,
-}
-
-const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-fn token(prefix: &str, seed: u64, len: usize) -> String {
-    let mut s = String::with_capacity(prefix.len() + len);
-    s.push_str(prefix);
-    let mut h = seed;
-    for i in 0..len {
-        if i % 10 == 0 {
-            h = mix(h ^ i as u64);
-        }
-        s.push(char::from(B64[(h & 63) as usize]));
-        h >>= 6;
-    }
-    s
-}
-
-struct Generator {
-    seed: u64,
-    channels: Vec<u8>,
-    desks: u64,
-}
-
-impl Generator {
-    fn value(&self, c: u32, salt: u64) -> u64 {
-        mix(self.seed ^ (u64::from(c) << 8) ^ salt)
-    }
-
-    fn phone(&self, c: u32) -> String {
-        let h = self.value(c, 1);
-        if self.channels[c as usize] & DESK != 0 {
-            let desk = h % self.desks;
-            return format!("+86 139 {:04} {:04}", desk / 10_000 % 10_000, desk % 10_000);
-        }
-        if h.is_multiple_of(200) {
-            return "13800138000".into();
-        }
-        let second = 3 + (h >> 8) % 7;
-        let rest = (h >> 16) % 1_000_000_000;
-        if h.is_multiple_of(3) {
-            format!(
-                "1{second}{} {:04} {:04}",
-                rest / 100_000_000,
-                rest / 10_000 % 10_000,
-                rest % 10_000
-            )
-        } else {
-            format!("1{second}{rest:09}")
-        }
-    }
-
-    fn identities(&self, c: u32, event: Event) -> Vec<Identity> {
-        let ch = self.channels[c as usize];
-        let parse = |kind: &IdentityKind, raw: &str| Identity::parse(kind.clone(), raw).unwrap();
-        let with_phone = |mut v: Vec<Identity>, share: u64| {
-            if ch & PHONE != 0 && self.value(c, 9 + 16 * event as u64) % 100 < share {
-                v.push(parse(&IdentityKind::Phone, &self.phone(c)));
-            }
-            v
-        };
-        let union = || parse(&IdentityKind::Unionid, &token("o", self.value(c, 2), 27));
-        match event {
-            // Following, and for 40% signing up as a member in the account's H5 page.
-            Event::Follow => with_phone(
-                vec![
-                    parse(&OA.with(|k| k.clone()), &token("oA", self.value(c, 3), 26)),
-                    union(),
-                ],
-                40,
-            ),
-            Event::MiniLogin => with_phone(
-                vec![
-                    parse(&MP.with(|k| k.clone()), &token("oM", self.value(c, 4), 26)),
-                    union(),
-                ],
-                80,
-            ),
-            Event::SmsSignup => with_phone(Vec::new(), 100),
-            Event::TaobaoOrder => {
-                let h = self.value(c, 5);
-                let nick = if h.is_multiple_of(200) {
-                    "null".into()
-                } else {
-                    token("tb_", h, 12)
-                };
-                with_phone(vec![parse(&IdentityKind::Taobao, &nick)], 90)
-            }
-            Event::JdOrder => with_phone(
-                vec![parse(
-                    &IdentityKind::Jd,
-                    &token("jd_", self.value(c, 6), 10),
-                )],
-                90,
-            ),
-            Event::WeiboFollow => {
-                let uid = format!("{}", 1_000_000_000 + self.value(c, 7) % 8_000_000_000);
-                with_phone(vec![parse(&IdentityKind::Weibo, &uid)], 10)
-            }
-            Event::CardIssued => with_phone(
-                vec![parse(
-                    &IdentityKind::MemberCard,
-                    &format!("VIP{:010}", self.value(c, 8) % 10_000_000_000),
-                )],
-                100,
-            ),
-        }
-    }
-}
-
-thread_local! {
-    static OA: IdentityKind = IdentityKind::openid("wx8a7f6e5d4c3b2a10").unwrap();
-    static MP: IdentityKind = IdentityKind::openid("wx0f1e2d3c4b5a6978").unwrap();
-}
 
 fn status(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -190,42 +38,6 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-/// Picks 1–4 channels, a customer's identifiers counted as the generator will emit them.
-fn channels(rng: &mut Rng) -> (u8, usize) {
-    let weighted = [
-        (WECHAT, 30),
-        (PHONE, 30),
-        (TAOBAO, 15),
-        (JD, 10),
-        (WEIBO, 5),
-        (CARD, 10),
-    ];
-    let k = 1 + rng.below(4);
-    let mut ch = 0u8;
-    for _ in 0..k {
-        let mut roll = rng.below(100) as i64;
-        for (c, w) in weighted {
-            roll -= w;
-            if roll < 0 {
-                ch |= c;
-                break;
-            }
-        }
-    }
-    if ch & WECHAT != 0 && rng.below(100) < 30 {
-        ch |= MINI;
-    }
-    if ch & PHONE != 0 && rng.below(100) < 1 {
-        ch |= DESK;
-    }
-    let ids = [WECHAT, MINI, PHONE, TAOBAO, JD, WEIBO, CARD]
-        .iter()
-        .filter(|&&c| ch & c != 0)
-        .count()
-        + usize::from(ch & WECHAT != 0);
-    (ch, ids)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let target: usize = args
@@ -233,58 +45,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(42);
-    let mut rng = Rng(seed);
-
     let t = Instant::now();
-    let mut chans = Vec::new();
-    let mut events: Vec<(u32, u8)> = Vec::new();
-    let mut identifiers = 0;
-    while identifiers < target {
-        let c = chans.len() as u32;
-        let (ch, ids) = channels(&mut rng);
-        identifiers += ids;
-        chans.push(ch);
-        let mut push = |e: u8| events.push((c, e));
-        if ch & WECHAT != 0 {
-            push(0)
-        }
-        if ch & MINI != 0 {
-            push(1)
-        }
-        if ch & PHONE != 0 && ch & !(PHONE | DESK) == 0 {
-            push(2)
-        }
-        if ch & TAOBAO != 0 {
-            push(3)
-        }
-        if ch & JD != 0 {
-            push(4)
-        }
-        if ch & WEIBO != 0 {
-            push(5)
-        }
-        if ch & CARD != 0 {
-            push(6)
-        }
-    }
-    for i in (1..events.len()).rev() {
-        events.swap(i, rng.below(i as u64 + 1) as usize);
-    }
-    let customers = chans.len();
-    let gen = Generator {
-        seed,
-        channels: chans,
-        desks: (customers as u64 / 2_000).max(1),
-    };
-    let kinds = [
-        Event::Follow,
-        Event::MiniLogin,
-        Event::SmsSignup,
-        Event::TaobaoOrder,
-        Event::JdOrder,
-        Event::WeiboFollow,
-        Event::CardIssued,
-    ];
+    let synth::Dataset {
+        gen,
+        events,
+        customers,
+        identifiers,
+    } = synth::Dataset::generate(target, seed).unwrap();
     println!(
         "generated {customers} customers, ~{identifiers} identifiers, {} observations in {:.2?}",
         events.len(),
@@ -313,7 +80,7 @@ fn main() {
         let t = Instant::now();
         let input: Vec<Vec<Identity>> = chunk
             .iter()
-            .map(|&(c, e)| gen.identities(c, kinds[e as usize]))
+            .map(|&(c, e)| gen.identities(c, e).unwrap())
             .collect();
         parse_time += t.elapsed();
         let t = Instant::now();
@@ -357,7 +124,7 @@ fn main() {
 }
 
 /// Compares profiles with the generated truth (ignoring front-desk phones and placeholders).
-fn quality(gen: &Generator, graph: &IdentityGraph, customers: usize) {
+fn quality(gen: &synth::Generator, graph: &IdentityGraph, customers: usize) {
     let kinds = [
         Event::Follow,
         Event::MiniLogin,
@@ -372,8 +139,8 @@ fn quality(gen: &Generator, graph: &IdentityGraph, customers: usize) {
     for c in 0..customers as u32 {
         let mut profiles: Vec<ProfileId> = Vec::new();
         for &e in &kinds {
-            for id in gen.identities(c, e) {
-                if *id.kind() == IdentityKind::Phone && gen.channels[c as usize] & DESK != 0 {
+            for id in gen.identities(c, e).unwrap() {
+                if *id.kind() == IdentityKind::Phone && gen.shares_desk_phone(c) {
                     continue;
                 }
                 if let Some(p) = graph.profile_of(&id) {

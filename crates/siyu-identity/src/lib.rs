@@ -38,6 +38,7 @@ pub mod graph;
 pub mod kind;
 pub mod phone;
 pub mod placeholder;
+pub mod synth;
 pub mod value;
 
 pub use attributes::{
