@@ -33,6 +33,23 @@ impl std::fmt::Display for Fen {
     }
 }
 
+/// Reads a plain decimal with at most two decimals (`12`, `12.5`, `12.`, `12.05`) as hundredths
+/// (yuan as fen, percent as basis points); `None` for anything else, including signs and
+/// grouping.
+pub fn hundredths(s: &str) -> Option<i64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +59,18 @@ mod tests {
         assert_eq!(Fen(1230).to_string(), "¥12.30");
         assert_eq!(Fen(-5).to_string(), "-¥0.05");
         assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
+    }
+
+    #[test]
+    fn hundredths_are_exact() {
+        assert_eq!(hundredths("12"), Some(1200));
+        assert_eq!(hundredths("12."), Some(1200));
+        assert_eq!(hundredths("12.5"), Some(1250));
+        assert_eq!(hundredths("0.05"), Some(5));
+        for bad in ["", ".5", "1.234", "-1", "+1", "1,000", "1e3", "１２"] {
+            assert_eq!(hundredths(bad), None, "{bad}");
+        }
+        assert_eq!(hundredths("92233720368547758.07"), Some(i64::MAX));
+        assert_eq!(hundredths("92233720368547758.08"), None);
     }
 }

@@ -174,24 +174,14 @@ impl Job for SendPush {
     const MAX_ATTEMPTS: i64 = 6;
 }
 
-/// Start of the Beijing calendar month containing `now` (Unix ms).
-pub fn month_start(now: i64) -> i64 {
-    let offset = 8 * HOUR;
-    let days = (now + offset).div_euclid(86_400_000);
-    // Howard Hinnant's civil_from_days, then back to the first of the month.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5; // day of month, 0-based
-    (days - d) * 86_400_000 - offset
-}
-
 /// Mass sends left on the account this month.
 pub async fn mass_remaining(state: &AppState, account: &str) -> Result<i64, ApiError> {
-    let used = pushes::mass_sends_since(&state.store, account, month_start(state.now())).await?;
+    let used = pushes::mass_sends_since(
+        &state.store,
+        account,
+        siyu_domain::calendar::china_month_start(state.now()),
+    )
+    .await?;
     Ok((MASS_PER_MONTH - used).max(0))
 }
 
@@ -236,7 +226,7 @@ pub async fn create(
                     other => other.into(),
                 })?;
             // The segment must still evaluate (names it uses may have gone).
-            crate::audience::segments::members_of(state, tenant, &seg).await?;
+            crate::audience::segments::count_of(state, tenant, &seg).await?;
         }
         (None, Some(tag)) if tag > 0 => {}
         _ => {
@@ -421,9 +411,8 @@ pub async fn run(state: AppState, job: SendPush) -> Result<(), String> {
 
 async fn run_inner(state: &AppState, id: &str) -> Result<(), ApiError> {
     let now = state.now();
-    let mut tx = state.store.begin().await?;
-    let p = pushes::lock_push(&mut tx, id).await?;
-    drop(tx);
+    // A plain read: `start` locks the push itself before it changes anything.
+    let p = pushes::push_any(&state.store, id).await?;
     let tenant = TenantId::parse(&p.tenant_id).map_err(|_| ApiError::Internal)?;
     let account = siyu_store::wechat_accounts::get(&state.store, &tenant, &p.account_id).await?;
     let content: Content = serde_json::from_str(&p.content).map_err(|_| ApiError::Internal)?;

@@ -349,11 +349,3 @@ pub async fn pruned_upto(store: &Store, tenant: &TenantId) -> Result<i64, StoreE
         .bind(tenant.as_str()).fetch_optional(p).await)?;
     Ok(upto.unwrap_or(0))
 }
-
-/// The oldest change still kept for a tenant (a node behind it must rebuild).
-pub async fn oldest(store: &Store, tenant: &TenantId) -> Result<Option<i64>, StoreError> {
-    Ok(
-        on_pool!(store, p => sqlx::query_scalar("SELECT MIN(seq) FROM audience_changes WHERE tenant_id = $1")
-        .bind(tenant.as_str()).fetch_one(p).await)?,
-    )
-}

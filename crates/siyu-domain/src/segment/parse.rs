@@ -862,24 +862,12 @@ fn unit_name(t: &Token) -> String {
     }
 }
 
-/// Reads yuan (`99`, `99.5`, `99.05`; not negative) as fen.
+/// Reads yuan (`99`, `99.5`, `99.05`; not negative, no trailing `.`) as fen.
 pub(super) fn yuan_to_fen(s: &str) -> Option<i64> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
-    if int.is_empty() || frac.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+    if s.ends_with('.') {
         return None;
     }
-    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let frac_fen: i64 = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<i64>().ok()? * 10,
-        _ => frac.parse().ok()?,
-    };
-    int.parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(frac_fen)
+    crate::money::hundredths(s)
 }
 
 #[cfg(test)]

@@ -139,9 +139,8 @@ pub async fn list_segments(
 ) -> Result<Json<SegmentList>, ApiError> {
     let mut items = Vec::new();
     for s in siyu_store::pushes::segments(&state.store, &caller.tenant_id).await? {
-        let count = segments::members_of(&state, &caller.tenant_id, &s)
+        let count = segments::count_of(&state, &caller.tenant_id, &s)
             .await
-            .map(|m| m.len() as u64)
             .unwrap_or(0);
         items.push(view(s, count));
     }
@@ -157,9 +156,7 @@ pub async fn get_segment(
     Path(id): Path<String>,
 ) -> Result<Json<SegmentView>, ApiError> {
     let s = siyu_store::pushes::segment(&state.store, &caller.tenant_id, &id).await?;
-    let count = segments::members_of(&state, &caller.tenant_id, &s)
-        .await?
-        .len() as u64;
+    let count = segments::count_of(&state, &caller.tenant_id, &s).await?;
     Ok(Json(view(s, count)))
 }
 

@@ -75,14 +75,6 @@ impl Audiences {
             None => Err(ApiError::Internal),
         }
     }
-
-    /// Forgets a tenant's index (the next read rebuilds it).
-    pub fn forget(&self, tenant: &TenantId) {
-        self.tenants
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(tenant.as_str());
-    }
 }
 
 /// Builds a tenant's index from the database.

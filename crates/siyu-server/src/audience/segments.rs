@@ -170,17 +170,32 @@ pub async fn update(
     Ok((seg, eval))
 }
 
+/// Evaluates a saved segment now (its members' ids too when asked for).
+async fn evaluate_saved(
+    state: &AppState,
+    tenant: &TenantId,
+    seg: &Segment,
+    members: bool,
+) -> Result<Evaluation, ApiError> {
+    let expr = resolve::parse(&Value::String(seg.query.clone()))?;
+    evaluate_expr(state, tenant, &expr, members, Some(&seg.name)).await
+}
+
 /// A saved segment's members now.
 pub async fn members_of(
     state: &AppState,
     tenant: &TenantId,
     seg: &Segment,
 ) -> Result<Vec<String>, ApiError> {
-    let expr = resolve::parse(&Value::String(seg.query.clone()))?;
-    Ok(evaluate_expr(state, tenant, &expr, true, Some(&seg.name))
+    Ok(evaluate_saved(state, tenant, seg, true)
         .await?
         .members
         .unwrap_or_default())
+}
+
+/// How many members a saved segment has now (no ids are listed).
+pub async fn count_of(state: &AppState, tenant: &TenantId, seg: &Segment) -> Result<u64, ApiError> {
+    Ok(evaluate_saved(state, tenant, seg, false).await?.count)
 }
 
 fn csv_field(s: &str) -> String {

@@ -36,23 +36,18 @@ pub fn file_name(name: &str) -> String {
 /// MS-DOS time and date of a Unix ms instant, in China Standard Time (UTC+8; ZIP times are
 /// local).
 fn dos_time(ms: i64) -> (u16, u16) {
-    let secs = ms.div_euclid(1000) + 8 * 3600;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let siyu_domain::calendar::ChinaTime {
+        year: y,
+        month: m,
+        day: d,
+        hour,
+        minute,
+        second,
+    } = siyu_domain::calendar::china_time(ms);
     if !(1980..=2107).contains(&y) {
         return (0, (1 << 5) | 1); // 1980-01-01 00:00, the earliest DOS date.
     }
-    let time = ((rem / 3600) << 11) | ((rem % 3600 / 60) << 5) | ((rem % 60) / 2);
+    let time = (hour << 11) | (minute << 5) | (second / 2);
     let date = ((y - 1980) << 9) | (m << 5) | d;
     (
         u16::try_from(time).unwrap_or(0),

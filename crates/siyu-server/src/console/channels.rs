@@ -101,22 +101,9 @@ pub(super) fn parse_yuan(s: &str) -> Result<Option<i64>, ApiError> {
     if s.is_empty() {
         return Ok(None);
     }
-    let bad = || ApiError::invalid("cost_yuan", "must be an amount like 12 or 12.50");
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|w| w.checked_add(frac))
+    siyu_domain::money::hundredths(s)
         .map(Some)
-        .ok_or_else(bad)
+        .ok_or_else(|| ApiError::invalid("cost_yuan", "must be an amount like 12 or 12.50"))
 }
 
 /// `POST /console/channels`: creates a channel (asks WeChat for its code).

@@ -75,28 +75,14 @@ pub(super) struct DrawForm {
 
 /// Parses a percentage with up to two decimals (`1.5` → 150 basis points).
 fn percent_bp(s: &str, line: usize) -> Result<u32, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "prizes",
-            format!("line {line}: the chance must be a percentage like 5 or 0.5"),
-        )
-    };
-    let s = s.trim().trim_end_matches('%');
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole
-            .chars()
-            .chain(frac.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let w: u32 = whole.parse().map_err(|_| bad())?;
-    let f: u32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    w.checked_mul(100)
-        .and_then(|x| x.checked_add(f))
-        .ok_or_else(bad)
+    siyu_domain::money::hundredths(s.trim().trim_end_matches('%'))
+        .and_then(|bp| u32::try_from(bp).ok())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "prizes",
+                format!("line {line}: the chance must be a percentage like 5 or 0.5"),
+            )
+        })
 }
 
 /// Prizes as typed, and the voucher template of each prize that has one (by position).

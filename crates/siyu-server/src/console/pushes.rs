@@ -51,10 +51,9 @@ async fn segments_page(
         .await
         .map_err(|e| fail(e.into()))?
     {
-        let count = segments::members_of(state, tenant, &seg)
+        let count = segments::count_of(state, tenant, &seg)
             .await
-            .map(|m| m.len().to_string())
-            .unwrap_or_else(|e| e.to_string());
+            .map_or_else(|e| e.to_string(), |n| n.to_string());
         rows.push(context! { id => seg.id, name => seg.name, query => seg.query, count, updated => format_time(seg.updated_at) });
     }
     let tags = state
@@ -320,15 +319,9 @@ fn parse_local(s: &str) -> Result<Option<i64>, ApiError> {
     {
         return Err(bad());
     }
-    // days_from_civil (Howard Hinnant).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(Some(((days * 24 + hh) * 60 + mm) * 60_000 - 8 * 3_600_000))
+    Ok(Some(siyu_domain::calendar::from_china_time(
+        y, m, day, hh, mm,
+    )))
 }
 
 /// `POST /console/pushes`: schedules a push.

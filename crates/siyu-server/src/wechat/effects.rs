@@ -67,6 +67,27 @@ const CARD_WORDS: &[&str] = &[
     "MEMBER_CARD",
 ];
 
+/// The profile of the fan writing, created (and committed) if this is their first contact, for
+/// replies that act on it before the callback's own transaction.
+async fn fan_profile(
+    state: &AppState,
+    a: &Account,
+    tenant: &TenantId,
+    openid: &str,
+    now: i64,
+) -> Result<String, ApiError> {
+    let mut tx = state.store.begin().await?;
+    let fan = crate::identity::Fan {
+        app_id: &a.app_id,
+        openid,
+        unionid: None,
+        source: "wechat.callback",
+    };
+    let home = crate::identity::wechat_fan(state, &mut tx, tenant, &fan, now).await?;
+    tx.commit().await?;
+    Ok(home)
+}
+
 /// A fan asking for their member card gets it (issued on first ask) with a link to its page,
 /// when the tenant runs a membership program. Written in its own transactions, before the
 /// callback's.
@@ -86,15 +107,7 @@ async fn member_card_reply(
     if crate::membership::program(state, tenant).await?.is_none() {
         return Ok(None);
     }
-    let mut tx = state.store.begin().await?;
-    let fan = crate::identity::Fan {
-        app_id: &a.app_id,
-        openid,
-        unionid: None,
-        source: "wechat.callback",
-    };
-    let home = crate::identity::wechat_fan(state, &mut tx, tenant, &fan, now).await?;
-    tx.commit().await?;
+    let home = fan_profile(state, a, tenant, openid, now).await?;
     let (card, _) =
         crate::membership::issue_card(state, tenant, &home, &crate::services::Actor::System)
             .await?;
@@ -136,15 +149,7 @@ async fn draw_reply(
     let Some(campaign) = campaign else {
         return Ok(None);
     };
-    let mut tx = state.store.begin().await?;
-    let fan = crate::identity::Fan {
-        app_id: &a.app_id,
-        openid,
-        unionid: None,
-        source: "wechat.callback",
-    };
-    let home = crate::identity::wechat_fan(state, &mut tx, tenant, &fan, now).await?;
-    tx.commit().await?;
+    let home = fan_profile(state, a, tenant, openid, now).await?;
     let result = crate::draws::enter(state, tenant, &campaign, &home).await;
     let link = format!(
         "{}{}",
