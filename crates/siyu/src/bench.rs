@@ -275,3 +275,60 @@ async fn jobs_bench(n: u32, workers: u32) -> Result<(), String> {
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+/// A fresh PostgreSQL database on `SIYU_BENCH_POSTGRES_URL`'s server (default the local
+/// `postgres://postgres@127.0.0.1:5432/postgres`), for one baseline; dropped with [`drop`].
+///
+/// [`drop`]: ScratchPg::drop
+struct ScratchPg {
+    admin: sqlx::PgConnection,
+    name: String,
+    /// Where the baseline connects.
+    url: String,
+}
+
+impl ScratchPg {
+    /// Creates `siyu_bench_{label}_{pid}_{random}`.
+    async fn create(label: &str) -> Result<ScratchPg, String> {
+        use sqlx::{ConnectOptions, Executor};
+        let server = std::env::var("SIYU_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        if !server.starts_with("postgres") {
+            return Err("SIYU_BENCH_POSTGRES_URL must be a postgres:// URL".into());
+        }
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+        let name = format!(
+            "siyu_bench_{label}_{}_{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let url = format!("{base}/{name}");
+        // Statement logging is off: DROP DATABASE takes seconds, and sqlx's slow-statement
+        // warnings would only repeat what the bench reports.
+        let mut admin = server
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?
+            .disable_statement_logging()
+            .connect()
+            .await
+            .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .map_err(|e| format!("creating {name}: {e}"))?;
+        Ok(ScratchPg { admin, name, url })
+    }
+
+    /// Drops the database (also when the baseline in it failed).
+    async fn drop(mut self) -> Result<(), String> {
+        use sqlx::{Connection, Executor};
+        let dropped = self
+            .admin
+            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
+            .await;
+        let _ = self.admin.close().await;
+        dropped
+            .map(|_| ())
+            .map_err(|e| format!("dropping {}: {e}", self.name))
+    }
+}

@@ -11,7 +11,7 @@ use siyu_audience::{synth, window_start_minute, Facts, Index, MINUTE_MS};
 use siyu_domain::segment::{self, Expr, Pred, Window};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, Executor, QueryBuilder};
+use sqlx::{ConnectOptions, Connection, QueryBuilder};
 
 /// The segment measured: tags, region, a purchase window, an activity window and a channel.
 pub const QUERY: &str = "tag(\"咖啡控\") and region(\"安徽/合肥\") and bought(sku \"LATTE-L\", within 30d) and active(within 7d) and not channel(\"poster-2\")";
@@ -342,35 +342,11 @@ fn copy_opt(s: &Option<String>) -> String {
 }
 
 async fn postgres(o: &Options, p: &Params) -> Result<(f64, u64), String> {
-    let server = std::env::var("SIYU_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    if !server.starts_with("postgres") {
-        return Err("SIYU_BENCH_POSTGRES_URL must be a postgres:// URL".into());
-    }
-    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-    let name = format!(
-        "siyu_bench_audience_{}_{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    let mut admin = server
-        .parse::<PgConnectOptions>()
-        .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?
-        .disable_statement_logging()
-        .connect()
-        .await
-        .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?;
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .map_err(|e| format!("creating {name}: {e}"))?;
-    let run = postgres_in(o, p, &format!("{base}/{name}")).await;
-    let dropped = admin
-        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await;
-    let _ = admin.close().await;
+    let pg = super::ScratchPg::create("audience").await?;
+    let run = postgres_in(o, p, &pg.url).await;
+    let dropped = pg.drop().await;
     let run = run?;
-    dropped.map_err(|e| format!("dropping {name}: {e}"))?;
+    dropped?;
     Ok(run)
 }
 

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use siyu_identity::{synth, IdentityGraph, Policy};
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, Executor};
+use sqlx::{ConnectOptions, Connection};
 
 /// What to run: `--identifiers`, `--sql-identifiers`, `--seed`.
 pub struct Options {
@@ -289,35 +289,11 @@ struct SqlRun {
 /// Creates a scratch database on `SIYU_BENCH_POSTGRES_URL`, runs the baseline in it and drops it,
 /// also when the baseline failed.
 async fn sql_baseline(data: &Dataset) -> Result<SqlRun, String> {
-    let server = std::env::var("SIYU_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    if !server.starts_with("postgres") {
-        return Err("SIYU_BENCH_POSTGRES_URL must be a postgres:// URL".into());
-    }
-    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-    let name = format!(
-        "siyu_bench_identity_{}_{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    let mut admin = server
-        .parse::<PgConnectOptions>()
-        .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?
-        .disable_statement_logging()
-        .connect()
-        .await
-        .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?;
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .map_err(|e| format!("creating {name}: {e}"))?;
-    let run = components_in_sql(&format!("{base}/{name}"), data).await;
-    let dropped = admin
-        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await;
-    let _ = admin.close().await;
+    let pg = super::ScratchPg::create("identity").await?;
+    let run = components_in_sql(&pg.url, data).await;
+    let dropped = pg.drop().await;
     let run = run.map_err(|e| format!("sql baseline: {e}"))?;
-    dropped.map_err(|e| format!("dropping {name}: {e}"))?;
+    dropped?;
     Ok(run)
 }
 

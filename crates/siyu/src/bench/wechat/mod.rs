@@ -68,7 +68,7 @@ pub async fn run(o: Options) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dir);
     let sqlite = sqlite.map_err(|e| format!("sqlite: {e}"))?;
     report("sqlite", &sqlite);
-    let pg = PgDatabase::create().await?;
+    let pg = super::ScratchPg::create("wechat").await?;
     let postgres = bench_siyu(&pg.url, &std::env::temp_dir(), &o).await;
     pg.drop().await?;
     let postgres = postgres.map_err(|e| format!("postgres: {e}"))?;
@@ -389,45 +389,4 @@ async fn phases(siyu: &Siyu, deliveries: &[Delivery]) -> Result<Phases, String> 
         dedupe_read_us,
         seal_us: per(t),
     })
-}
-
-/// A fresh PostgreSQL database on `SIYU_BENCH_POSTGRES_URL`'s server, dropped afterwards.
-struct PgDatabase {
-    admin: Store,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    async fn create() -> Result<PgDatabase, String> {
-        let server = std::env::var("SIYU_BENCH_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        if !server.starts_with("postgres") {
-            return Err("SIYU_BENCH_POSTGRES_URL must be a postgres:// URL".into());
-        }
-        let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-        let name = format!("siyu_bench_{}", std::process::id());
-        let url = format!("{base}/{name}");
-        let admin = Store::connect(&server, 1)
-            .await
-            .map_err(|e| format!("SIYU_BENCH_POSTGRES_URL: {e}"))?;
-        admin
-            .execute_raw(&format!("CREATE DATABASE {name}"))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(PgDatabase { admin, name, url })
-    }
-
-    async fn drop(self) -> Result<(), String> {
-        let dropped = self
-            .admin
-            .execute_raw(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .await
-            .map_err(|e| e.to_string());
-        self.admin.close().await;
-        dropped
-    }
 }
