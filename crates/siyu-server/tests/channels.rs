@@ -213,23 +213,12 @@ async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
     assert_eq!(other["items"][0]["tags"], json!([]));
     // The channel's voucher: one for the fan, even after unfollowing and following again.
     let fan = found["items"][0]["id"].as_str().unwrap().to_owned();
-    let tenant = siyu_domain::TenantId::parse(
-        app.get("/api/v1/tenant", &key).await.1["id"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let source = format!("channel:{id}:{fan}");
-    let mut code = None;
-    for _ in 0..200 {
-        code = siyu_store::vouchers::by_source(&app.state.store, &tenant, &source)
-            .await
-            .unwrap();
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let code = support::voucher_of(&app, &tenant, &source).await;
     assert!(code.is_some(), "the follow's voucher was issued");
     let later = |ev: &str, key: &str, dt: i64| {
         format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>fan_poster</FromUserName><CreateTime>{}</CreateTime><MsgType>event</MsgType><Event>{ev}</Event><EventKey>{key}</EventKey></xml>", now + dt)

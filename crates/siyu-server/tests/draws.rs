@@ -50,21 +50,6 @@ story!(
     fans_enter_from_wechat_and_win_vouchers
 );
 
-/// The voucher issued for a source, waiting for the job that issues it.
-async fn voucher_of(app: &TestApp, tenant: &str, source: &str) -> Option<String> {
-    let tenant = TenantId::parse(tenant).unwrap();
-    for _ in 0..200 {
-        if let Some(code) = siyu_store::vouchers::by_source(&app.state.store, &tenant, source)
-            .await
-            .unwrap()
-        {
-            return Some(code);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    None
-}
-
 async fn fans_enter_from_wechat_and_win_vouchers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("抽奖店").await;
@@ -153,7 +138,7 @@ async fn fans_enter_from_wechat_and_win_vouchers(backend: Backend) {
         .get("/api/v1/customers?identity=openid:o_draw_fan", &key)
         .await;
     let fan = found["items"][0]["id"].as_str().unwrap().to_owned();
-    let code = voucher_of(&app, &tenant, &format!("draw:{id}:1"))
+    let code = support::voucher_of(&app, &tenant, &format!("draw:{id}:1"))
         .await
         .expect("the prize's voucher");
     let (_, v) = app.get(&format!("/api/v1/vouchers/{code}"), &key).await;

@@ -258,19 +258,9 @@ async fn the_language_over_the_api(backend: Backend) {
         )
         .await;
     assert_eq!((s, code(&e)), (422, "validation_failed"));
-    let tenant = siyu_domain::TenantId::parse(&w.tenant).unwrap();
     for member in &ids[..2] {
         let source = format!("segment:{id}:{template}:{member}");
-        let mut found = None;
-        for _ in 0..200 {
-            found = siyu_store::vouchers::by_source(&w.app.state.store, &tenant, &source)
-                .await
-                .unwrap();
-            if found.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let found = support::voucher_of(&w.app, &w.tenant, &source).await;
         assert!(found.is_some(), "{member} got a voucher");
     }
     // Members as CSV.

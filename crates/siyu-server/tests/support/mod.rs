@@ -262,3 +262,19 @@ pub async fn console_login(app: &TestApp, login: &str, password: &str) -> reqwes
     assert_eq!(r.status(), 303, "signed in as {login}");
     http
 }
+
+/// The voucher issued for `source` (a draw entry, a channel follow, a segment), waiting up to
+/// 4 s for the job that issues it.
+pub async fn voucher_of(app: &TestApp, tenant: &str, source: &str) -> Option<String> {
+    let tenant = siyu_domain::TenantId::parse(tenant).unwrap();
+    for _ in 0..200 {
+        if let Some(code) = siyu_store::vouchers::by_source(&app.state.store, &tenant, source)
+            .await
+            .unwrap()
+        {
+            return Some(code);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
+}
