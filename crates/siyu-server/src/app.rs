@@ -27,6 +27,7 @@ use crate::state::AppState;
 pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildError> {
     let keys = Keys::from_secret(&config.secret_key);
     Ok(AppState {
+        callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
         store,
         identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
         audiences: Arc::new(crate::audience::Audiences::new()),
@@ -131,6 +132,7 @@ impl Application {
         }
         let keys = Keys::from_secret(&config.secret_key);
         let state = AppState {
+            callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
             store,
             identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
             audiences: Arc::new(crate::audience::Audiences::new()),

@@ -129,7 +129,8 @@ story!(
     a_batch_of_table_codes_prints_as_a_zip_and_a_pdf,
     a_batch_wechat_stops_midway_keeps_what_it_made,
     codes_with_a_logo_and_posters,
-    table_codes_in_the_console
+    table_codes_in_the_console,
+    a_burst_of_fans_is_recorded_together
 );
 
 async fn a_channel_welcomes_and_tags_its_fans(backend: Backend) {
@@ -1000,5 +1001,232 @@ async fn table_codes_in_the_console(backend: Backend) {
     ))
     .await;
     assert!(svg.contains("<svg") && svg.contains(">桌</text>"), "{svg}");
+    app.stop().await;
+}
+
+/// A live event: many fans follow through one code at once, each delivery sent twice (to two
+/// nodes on one database), earlier followers scan or leave meanwhile, a message and a delivery
+/// siyu must refuse arrive in the middle. Callbacks are recorded together (group commit); each
+/// must come out as if it had been recorded alone.
+async fn a_burst_of_fans_is_recorded_together(backend: Backend) {
+    let (app, _fake, key, account) = setup(backend).await;
+    let other = TestApp::start(support::Start {
+        url: &app.db.as_ref().unwrap().url,
+        extra: &[],
+        registry: siyu_server::jobs::Registry::standard(),
+        migrate: false,
+    })
+    .await;
+    let (_, c) = app
+        .call(
+            "POST",
+            "/api/v1/channels",
+            &key,
+            Some(json!({"name": "活动现场", "kind": "event"})),
+        )
+        .await;
+    let (id, scene) = (
+        c["id"].as_str().unwrap().to_owned(),
+        c["scene"].as_str().unwrap().to_owned(),
+    );
+    let (_, tpl) = app
+        .call(
+            "POST",
+            "/api/v1/vouchers/templates",
+            &key,
+            Some(
+                json!({"name": "到场礼", "kind": "free_item", "item_name": "徽章", "stock": 1000}),
+            ),
+        )
+        .await;
+    let template = tpl["id"].as_str().unwrap().to_owned();
+    let (s, _) = app
+        .call("PUT", &format!("/api/v1/channels/{id}/welcome"), &key, Some(json!({"welcome_text": "欢迎来到活动现场！", "tags": ["活动"], "voucher_template_id": template})))
+        .await;
+    assert_eq!(s, 200);
+    let now = app.state.now() / 1000;
+    let event = |fan: &str, at: i64, ev: &str, key: &str| {
+        format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>{fan}</FromUserName><CreateTime>{at}</CreateTime><MsgType>event</MsgType><Event>{ev}</Event><EventKey>{key}</EventKey></xml>")
+    };
+    const EARLIER: usize = 20;
+    const NEW: usize = 150;
+    for i in 0..EARLIER {
+        let xml = event(&format!("fan_old{i:02}"), now - 600, "subscribe", "");
+        assert_eq!(wechat_post_plain(&app, &account, TOKEN, &xml).await.0, 200);
+    }
+
+    // (node, fan, xml, expected status); every new fan's follow twice, once to each node.
+    let qrscene = format!("qrscene_{scene}");
+    let mut deliveries: Vec<(usize, String, String, u16)> = Vec::new();
+    for i in 0..NEW {
+        let fan = format!("fan_new{i:03}");
+        let xml = event(&fan, now - 5, "subscribe", &qrscene);
+        deliveries.push((0, fan.clone(), xml.clone(), 200));
+        deliveries.push((1, fan, xml, 200));
+    }
+    for i in 0..EARLIER {
+        let fan = format!("fan_old{i:02}");
+        let xml = if i % 2 == 0 {
+            event(&fan, now - 5, "SCAN", &scene)
+        } else {
+            event(&fan, now - 5, "unsubscribe", "")
+        };
+        deliveries.push((i % 2, fan, xml, 200));
+    }
+    let text = format!("<xml><ToUserName>gh_x</ToUserName><FromUserName>fan_new007</FromUserName><CreateTime>{now}</CreateTime><MsgType>text</MsgType><Content>几点开始？</Content><MsgId>7001</MsgId></xml>");
+    deliveries.push((0, "fan_new007".into(), text, 200));
+    let bad = event("fan.bad!", now - 5, "subscribe", &qrscene);
+    deliveries.push((1, "fan.bad!".into(), bad, 422));
+    // A fixed shuffle, so retries and other events interleave with the follows.
+    let n = deliveries.len();
+    for i in 0..n {
+        deliveries.swap(i, (i * 7919 + 13) % n);
+    }
+
+    let nodes = [app.base.clone(), other.base.clone()];
+    let ts = now.to_string();
+    let sig = siyu_wechat::signature::url_signature(TOKEN, &ts, "77");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (k, (node, fan, xml, expected)) in deliveries.into_iter().enumerate() {
+        let url = format!(
+            "{}/wechat/{account}?signature={sig}&timestamp={ts}&nonce=77",
+            nodes[node]
+        );
+        let http = app.http.clone();
+        tasks.spawn(async move {
+            let r = http.post(url).body(xml).send().await.unwrap();
+            let status = r.status().as_u16();
+            (k, fan, expected, status, r.text().await.unwrap())
+        });
+    }
+    let mut replies: std::collections::HashMap<String, Vec<String>> = Default::default();
+    while let Some(done) = tasks.join_next().await {
+        let (_, fan, expected, status, body) = done.unwrap();
+        assert_eq!(status, expected, "{fan}: {body}");
+        if fan.starts_with("fan_new") && !body.contains("几点开始") {
+            replies.entry(fan).or_default().push(body);
+        }
+    }
+
+    // Every new fan: the channel's welcome, the same to both deliveries.
+    assert_eq!(replies.len(), NEW);
+    for (fan, r) in &replies {
+        let welcomes: Vec<&String> = r
+            .iter()
+            .filter(|b| b.contains("欢迎来到活动现场"))
+            .collect();
+        assert_eq!(welcomes.len(), 2, "{fan}: {r:?}");
+        assert_eq!(
+            welcomes[0], welcomes[1],
+            "{fan}: a retry repeats the first reply"
+        );
+    }
+    let (_, stats) = app.get(&format!("/api/v1/channels/{id}/stats"), &key).await;
+    assert_eq!(stats["new_follows"], NEW, "{stats}");
+    assert_eq!(stats["scans"], NEW + EARLIER / 2, "{stats}");
+    assert_eq!(
+        stats["unfollows"], 0,
+        "the leavers came another way: {stats}"
+    );
+    let store = &app.state.store;
+    assert_eq!(
+        siyu_store::inbound::count_for_account(store, &account)
+            .await
+            .unwrap(),
+        (EARLIER + NEW + EARLIER + 1) as i64,
+        "one record per delivery, none for the refused one"
+    );
+    let tenant = app.get("/api/v1/tenant", &key).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = siyu_domain::TenantId::parse(&tenant).unwrap();
+    assert_eq!(
+        siyu_store::customers::counts(store, &t).await.unwrap(),
+        ((EARLIER + NEW) as i64, (NEW + EARLIER / 2) as i64),
+        "one profile per fan; half the earlier fans left"
+    );
+    for fan in ["fan_new000", "fan_new007", "fan_new149"] {
+        let (_, found) = app
+            .get(&format!("/api/v1/customers?identity=openid:{fan}"), &key)
+            .await;
+        let p = &found["items"][0];
+        assert_eq!(p["first_channel"], json!(id), "{fan}: {p}");
+        assert_eq!(p["tags"], json!(["活动"]), "{fan}");
+        let history = siyu_store::customers::follow_history(store, &t, p["id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1, "{fan}: one follow, not two");
+        let source = format!("channel:{id}:{}", p["id"].as_str().unwrap());
+        assert!(
+            support::voucher_of(&app, &tenant, &source).await.is_some(),
+            "{fan}'s voucher"
+        );
+    }
+    let (_, old) = app
+        .get("/api/v1/customers?identity=openid:fan_old00", &key)
+        .await;
+    assert_eq!(old["items"][0]["first_channel"], serde_json::Value::Null);
+    assert_eq!(
+        old["items"][0]["last_channel"],
+        json!(id),
+        "the scan is the last touch"
+    );
+    let (_, left) = app
+        .get("/api/v1/customers?identity=openid:fan_old01", &key)
+        .await;
+    assert_eq!(left["items"][0]["following"], false);
+    // The audience index follows the bulk writes.
+    let (s, seg) = app
+        .call(
+            "POST",
+            "/api/v1/segments/evaluate",
+            &key,
+            Some(
+                json!({"query": "tag(\"活动\") and channel(\"活动现场\", first) and following()"}),
+            ),
+        )
+        .await;
+    assert_eq!((s, seg["count"].as_u64()), (200, Some(NEW as u64)), "{seg}");
+    // One voucher per new fan, issued once however the deliveries were batched.
+    let mut remaining = serde_json::Value::Null;
+    for _ in 0..200 {
+        remaining =
+            app.get("/api/v1/vouchers/templates", &key).await.1["items"][0]["remaining"].clone();
+        if remaining == json!(1000 - NEW) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(remaining, json!(1000 - NEW));
+    // Callbacks did share transactions.
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (sum, count) = (
+        value("siyu_wechat_callback_batch_size_sum"),
+        value("siyu_wechat_callback_batch_size_count"),
+    );
+    assert!(
+        count > 0.0 && sum > count,
+        "batches of more than one: {sum} / {count}"
+    );
+    let together = value("siyu_wechat_callback_batches_total{outcome=\"together\"}");
+    let one_by_one = value("siyu_wechat_callback_batches_total{outcome=\"one_by_one\"}");
+    eprintln!("batches: {count} ({sum} callbacks), {together} together, {one_by_one} one by one");
+    assert!(together >= 1.0, "batches recorded in one transaction");
+    other.stop().await;
     app.stop().await;
 }

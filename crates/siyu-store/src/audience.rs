@@ -240,7 +240,7 @@ pub struct Cursor {
 /// The feed's position now (read before a full build, so changes made during it are replayed).
 pub async fn head(store: &Store, tenant: &TenantId) -> Result<Cursor, StoreError> {
     match store {
-        Store::Sqlite(p) => {
+        Store::Sqlite(p, _) => {
             let seq: Option<i64> =
                 sqlx::query_scalar("SELECT MAX(seq) FROM audience_changes WHERE tenant_id = $1")
                     .bind(tenant.as_str())
@@ -274,7 +274,7 @@ pub async fn changes_since(
     cursor: Cursor,
 ) -> Result<(Vec<String>, Cursor), StoreError> {
     match store {
-        Store::Sqlite(p) => {
+        Store::Sqlite(p, _) => {
             let rows: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT seq, customer_id FROM audience_changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq",
             )

@@ -182,11 +182,11 @@ pub async fn welcome(store: &Store, channel: &str) -> Result<Option<Welcome>, St
 
 /// The welcome of the channel behind a QR scene of an account, if set.
 pub async fn welcome_for_scene(
-    store: &Store,
+    tx: &mut Tx,
     account: &str,
     scene: &str,
 ) -> Result<Option<Welcome>, StoreError> {
-    Ok(on_pool!(store, p => sqlx::query_as(
+    Ok(on_tx!(tx, p => sqlx::query_as(
         "SELECT s.welcome_text, s.tags, s.voucher_template_id, s.channel_id FROM channel_settings s JOIN channels c ON c.id = s.channel_id
          WHERE c.account_id = $1 AND c.scene = $2")
         .bind(account).bind(scene).fetch_optional(p).await)?)

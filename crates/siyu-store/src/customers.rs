@@ -142,6 +142,115 @@ pub async fn record_follow(
     Ok(())
 }
 
+/// What a fan did, as [`record_fan_events`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FanAction<'a> {
+    /// Followed, through a QR scene or not.
+    Follow(Option<&'a str>),
+    /// Unfollowed.
+    Unfollow,
+    /// Scanned a code while following.
+    Scan(&'a str),
+}
+
+/// One fan event of [`record_fan_events`].
+#[derive(Debug, Clone, Copy)]
+pub struct FanEvent<'a> {
+    /// The profile.
+    pub customer: &'a str,
+    /// The Official Account.
+    pub account: &'a str,
+    /// What happened.
+    pub action: FanAction<'a>,
+    /// When, Unix ms.
+    pub at: i64,
+}
+
+/// Picks one kind of [`FanAction`], yielding its scene (if any).
+type ScenePick = fn(&FanAction) -> Option<Option<String>>;
+
+/// Many fans' follows, unfollows and scans, each profile at most once: what
+/// [`record_follow`], [`record_scan`] and [`touch`] do for each, in a few statements for all.
+pub async fn record_fan_events(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    events: &[FanEvent<'_>],
+    source: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    const LATEST: &str = "last_interaction_at = CASE WHEN customers.last_interaction_at IS NULL OR customers.last_interaction_at < v.at THEN v.at ELSE customers.last_interaction_at END";
+    let follow_sql = format!(
+        "following = TRUE, followed_at = v.at, updated_at = $2, first_scene = COALESCE(customers.first_scene, v.scene),
+         last_scene = COALESCE(v.scene, customers.last_scene), {LATEST}"
+    );
+    let scan_sql = format!("last_scene = v.scene, updated_at = $2, {LATEST}");
+    let kinds: [(ScenePick, &str); 3] = [
+        (
+            |a| match a {
+                FanAction::Follow(s) => Some(s.map(str::to_owned)),
+                _ => None,
+            },
+            &follow_sql,
+        ),
+        (
+            |a| matches!(a, FanAction::Unfollow).then_some(None),
+            "following = FALSE, unfollowed_at = v.at, updated_at = $2",
+        ),
+        (
+            |a| match a {
+                FanAction::Scan(s) => Some(Some((*s).to_owned())),
+                _ => None,
+            },
+            &scan_sql,
+        ),
+    ];
+    let rows_of = crate::db::JsonRows::of(tx);
+    for (pick, set) in kinds {
+        let rows: Vec<serde_json::Value> = events
+            .iter()
+            .filter_map(|e| {
+                pick(&e.action).map(|scene| serde_json::json!([e.customer, e.at, scene]))
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "UPDATE customers SET {set} FROM ({}) AS v WHERE customers.id = v.id",
+            rows_of.select(1, &[("id", "text"), ("at", "bigint"), ("scene", "text")])
+        );
+        let json = serde_json::Value::Array(rows).to_string();
+        on_tx!(tx, c => sqlx::query(&sql).bind(&json).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    let history: Vec<serde_json::Value> = events
+        .iter()
+        .filter_map(|e| {
+            let (action, scene) = match e.action {
+                FanAction::Follow(scene) => ("follow", scene),
+                FanAction::Unfollow => ("unfollow", None),
+                FanAction::Scan(_) => return None,
+            };
+            Some(serde_json::json!([
+                e.customer, e.account, action, scene, e.at
+            ]))
+        })
+        .collect();
+    if !history.is_empty() {
+        let sql = format!(
+            "INSERT INTO follow_history (customer_id, account_id, action, scene, at, tenant_id, source)
+             SELECT r.*, $2, $3 FROM ({}) AS r",
+            rows_of.select(
+                1,
+                &[("customer_id", "text"), ("account_id", "text"), ("action", "text"), ("scene", "text"), ("at", "bigint")]
+            )
+        );
+        let json = serde_json::Value::Array(history).to_string();
+        on_tx!(tx, c => sqlx::query(&sql).bind(&json).bind(tenant.as_str()).bind(source)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
 /// A scan by an existing follower: the latest touchpoint (re-engagement); first-touch attribution stays with how the fan came.
 pub async fn record_scan(
     tx: &mut Tx,

@@ -22,8 +22,10 @@ pub enum Backend {
 /// A connection pool to one of the two backends.
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// SQLite in WAL mode.
-    Sqlite(SqlitePool),
+    /// SQLite in WAL mode: connections that read, and the one that writes. SQLite takes one
+    /// writer at a time; with one connection for them, writers queue in order in the pool
+    /// instead of polling the database's lock, and readers never hold up a writer's start.
+    Sqlite(SqlitePool, SqlitePool),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -42,7 +44,7 @@ pub enum Tx {
 macro_rules! on_pool {
     ($store:expr, $c:ident => $body:expr) => {
         match $store {
-            $crate::Store::Sqlite($c) => $body,
+            $crate::Store::Sqlite($c, _) => $body,
             $crate::Store::Postgres($c) => $body,
         }
     };
@@ -74,13 +76,19 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
+                .pragma("wal_autocheckpoint", "16384")
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts.clone())
+                .await?;
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::Sqlite(pool, writer))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
@@ -99,7 +107,7 @@ impl Store {
     /// The engine behind this store.
     pub fn backend(&self) -> Backend {
         match self {
-            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Sqlite(..) => Backend::Sqlite,
             Store::Postgres(_) => Backend::Postgres,
         }
     }
@@ -107,7 +115,7 @@ impl Store {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Sqlite(_, w) => Tx::Sqlite(w.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -131,6 +139,9 @@ impl Store {
 
     /// Closes every connection; used at shutdown.
     pub async fn close(&self) {
+        if let Store::Sqlite(_, w) = self {
+            w.close().await;
+        }
         on_pool!(self, p => p.close().await);
     }
 }
@@ -143,6 +154,47 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+}
+
+/// Many rows passed as one parameter, a JSON array of arrays, and read back as a table: one
+/// statement writes any number of rows, its text is the same whatever the count (prepared
+/// once), and binding stays one value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonRows {
+    sqlite: bool,
+}
+
+impl JsonRows {
+    /// The dialect of `tx`'s backend.
+    pub(crate) fn of(tx: &Tx) -> Self {
+        Self {
+            sqlite: matches!(tx, Tx::Sqlite(_)),
+        }
+    }
+
+    /// `SELECT <cols> FROM <rows of $param>`: `cols` are `(name, type)`, the type `text`,
+    /// `bigint` or `boolean`, taken from each row's elements in order.
+    pub(crate) fn select(&self, param: usize, cols: &[(&str, &str)]) -> String {
+        let list: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (name, ty))| {
+                if self.sqlite {
+                    format!("j.value ->> {i} AS {name}")
+                } else if *ty == "text" {
+                    format!("j ->> {i} AS {name}")
+                } else {
+                    format!("(j ->> {i})::{ty} AS {name}")
+                }
+            })
+            .collect();
+        let from = if self.sqlite {
+            format!("json_each(${param}) AS j")
+        } else {
+            format!("jsonb_array_elements(${param}::jsonb) AS j")
+        };
+        format!("SELECT {} FROM {from}", list.join(", "))
     }
 }
 

@@ -68,6 +68,65 @@ pub async fn insert(tx: &mut Tx, m: &NewInbound<'_>, now: i64) -> Result<Option<
         .fetch_optional(c).await)?)
 }
 
+/// Records many callbacks with their replies; returns the dedupe keys of those recorded now
+/// (the others were recorded before).
+pub async fn insert_many(
+    tx: &mut Tx,
+    rows: &[(NewInbound<'_>, Option<&str>)],
+    now: i64,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    if rows.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let json = serde_json::Value::Array(
+        rows.iter()
+            .map(|(m, reply)| {
+                serde_json::json!([
+                    m.tenant_id.as_str(),
+                    m.account_id,
+                    m.customer_id,
+                    m.dedupe_key,
+                    m.openid,
+                    m.msg_type,
+                    m.event,
+                    m.event_key,
+                    m.content,
+                    m.xml,
+                    m.created_at,
+                    reply
+                ])
+            })
+            .collect(),
+    )
+    .to_string();
+    let rows_sql = crate::db::JsonRows::of(tx).select(
+        1,
+        &[
+            ("tenant_id", "text"),
+            ("account_id", "text"),
+            ("customer_id", "text"),
+            ("dedupe_key", "text"),
+            ("openid", "text"),
+            ("msg_type", "text"),
+            ("event", "text"),
+            ("event_key", "text"),
+            ("content", "text"),
+            ("xml", "text"),
+            ("created_at", "bigint"),
+            ("reply", "text"),
+        ],
+    );
+    // `WHERE true` tells SQLite's parser the upsert clause is not a join's.
+    let sql = format!(
+        "INSERT INTO wechat_inbound (tenant_id, account_id, customer_id, dedupe_key, openid, msg_type, event, event_key, content, xml, created_at, reply, received_at)
+         SELECT r.*, $2 FROM ({rows_sql}) AS r WHERE true
+         ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING dedupe_key"
+    );
+    let keys: Vec<String> =
+        on_tx!(tx, c => sqlx::query_scalar(&sql).bind(&json).bind(now).fetch_all(&mut *c).await)?;
+    Ok(keys.into_iter().collect())
+}
+
 /// Stores the reply given to a recorded callback.
 pub async fn set_reply(tx: &mut Tx, id: i64, reply: Option<&str>) -> Result<(), StoreError> {
     on_tx!(tx, c => sqlx::query("UPDATE wechat_inbound SET reply = $2 WHERE id = $1")
@@ -84,6 +143,18 @@ pub async fn earlier_reply(
     let row: Option<(Option<String>,)> = on_pool!(store, p => sqlx::query_as(
         "SELECT reply FROM wechat_inbound WHERE account_id = $1 AND dedupe_key = $2")
         .bind(account).bind(dedupe_key).fetch_optional(p).await)?;
+    Ok(row.map(|r| r.0))
+}
+
+/// [`earlier_reply`] inside `tx`, which sees the transaction's own writes.
+pub async fn earlier_reply_tx(
+    tx: &mut Tx,
+    account: &str,
+    dedupe_key: &str,
+) -> Result<Option<Option<String>>, StoreError> {
+    let row: Option<(Option<String>,)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT reply FROM wechat_inbound WHERE account_id = $1 AND dedupe_key = $2")
+        .bind(account).bind(dedupe_key).fetch_optional(c).await)?;
     Ok(row.map(|r| r.0))
 }
 

@@ -82,7 +82,7 @@ pub async fn claim(
     limit: i64,
 ) -> Result<Vec<Claimed>, StoreError> {
     let lock = match store {
-        Store::Sqlite(_) => "",
+        Store::Sqlite(..) => "",
         Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",
     };
     let sql = format!(

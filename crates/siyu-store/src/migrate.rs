@@ -25,7 +25,7 @@ pub enum SchemaStatus {
 impl Store {
     fn migrator(&self) -> &'static Migrator {
         match self {
-            Store::Sqlite(_) => &SQLITE,
+            Store::Sqlite(..) => &SQLITE,
             Store::Postgres(_) => &POSTGRES,
         }
     }
@@ -45,7 +45,7 @@ impl Store {
     pub async fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
         let known: BTreeSet<i64> = self.migrator().iter().map(|m| m.version).collect();
         let exists_sql = match self {
-            Store::Sqlite(_) => {
+            Store::Sqlite(..) => {
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
             }
             Store::Postgres(_) => {

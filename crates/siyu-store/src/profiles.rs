@@ -106,6 +106,32 @@ pub async fn create_profile(
     Ok(())
 }
 
+/// [`create_profile`] for many: `(id, profile_no, at)` each.
+pub async fn create_profiles(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    rows: &[(String, i64, i64)],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(rows).map_err(|e| StoreError::Schema(e.to_string()))?;
+    let sql = format!(
+        "INSERT INTO customers (id, profile_no, created_at, canonical_id, updated_at, tenant_id)
+         SELECT r.id, r.profile_no, r.created_at, r.id, r.created_at, $2 FROM ({}) AS r",
+        crate::db::JsonRows::of(tx).select(
+            1,
+            &[
+                ("id", "text"),
+                ("profile_no", "bigint"),
+                ("created_at", "bigint")
+            ]
+        )
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(&json).bind(tenant.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// The customer id of a graph profile.
 pub async fn customer_of(
     tx: &mut Tx,
@@ -158,6 +184,38 @@ pub async fn link(
          ON CONFLICT (tenant_id, token, home_id) DO UPDATE SET holder_id = excluded.holder_id")
         .bind(tenant.as_str()).bind(row.token).bind(row.kind).bind(row.scope).bind(row.value).bind(customer)
         .bind(row.source).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// [`link`] for many: `(customer, row)` each, no `(token, customer)` twice.
+pub async fn link_many(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    rows: &[(String, IdentityRow<'_>)],
+    at: i64,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::Value::Array(
+        rows.iter()
+            .map(|(customer, r)| {
+                serde_json::json!([r.token, r.kind, r.scope, r.value, customer, r.source])
+            })
+            .collect(),
+    )
+    .to_string();
+    let sql = format!(
+        "INSERT INTO profile_identities (token, kind, scope, value, home_id, holder_id, source, tenant_id, created_at)
+         SELECT r.token, r.kind, r.scope, r.value, r.customer, r.customer, r.source, $2, $3 FROM ({}) AS r WHERE true
+         ON CONFLICT (tenant_id, token, home_id) DO UPDATE SET holder_id = excluded.holder_id",
+        crate::db::JsonRows::of(tx).select(
+            1,
+            &[("token", "text"), ("kind", "text"), ("scope", "text"), ("value", "text"), ("customer", "text"), ("source", "text")]
+        )
+    );
+    on_tx!(tx, c => sqlx::query(&sql).bind(&json).bind(tenant.as_str()).bind(at)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -269,6 +327,33 @@ pub async fn find_token(
     Ok(on_tx!(tx, c => sqlx::query_as(
         "SELECT home_id, holder_id FROM profile_identities WHERE tenant_id = $1 AND token = $2 ORDER BY created_at LIMIT 1")
         .bind(tenant.as_str()).bind(token).fetch_optional(c).await)?)
+}
+
+/// [`find_token`] for many tokens at once: token → (home, holder) of each token held.
+pub async fn find_tokens(
+    tx: &mut Tx,
+    tenant: &TenantId,
+    tokens: &[&str],
+) -> Result<std::collections::HashMap<String, (String, String)>, StoreError> {
+    let mut out = std::collections::HashMap::with_capacity(tokens.len());
+    if tokens.is_empty() {
+        return Ok(out);
+    }
+    let one_each: Vec<[&str; 1]> = tokens.iter().map(|t| [*t]).collect();
+    let json = serde_json::to_string(&one_each).map_err(|e| StoreError::Schema(e.to_string()))?;
+    let sql = format!(
+        "SELECT token, home_id, holder_id FROM profile_identities
+         WHERE tenant_id = $2 AND token IN (SELECT t.token FROM ({}) AS t)
+         ORDER BY created_at DESC",
+        crate::db::JsonRows::of(tx).select(1, &[("token", "text")])
+    );
+    let rows: Vec<(String, String, String)> = on_tx!(tx, c => sqlx::query_as(&sql)
+        .bind(&json).bind(tenant.as_str()).fetch_all(&mut *c).await)?;
+    // Newest first, so the oldest row of a token is the one kept, as in `find_token`.
+    for (token, home, holder) in rows {
+        out.insert(token, (home, holder));
+    }
+    Ok(out)
 }
 
 /// Live customers (group roots) holding `kind:value`; any scope.

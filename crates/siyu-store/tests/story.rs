@@ -62,7 +62,7 @@ async fn schema_is_checked_and_migrated(backend: Backend) {
     // A database touched by a newer siyu is refused, and not migrated further.
     let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231000000, 'future', TRUE, $1, 1)";
     match &store {
-        Store::Sqlite(p) => sqlx::query(sql)
+        Store::Sqlite(p, _) => sqlx::query(sql)
             .bind(vec![0u8; 48])
             .execute(p)
             .await
@@ -205,7 +205,7 @@ async fn api_keys_hash_revoke_expire(backend: Backend) {
 
     // Only the hash is stored.
     let stored: Vec<String> = match &store {
-        Store::Sqlite(p) => sqlx::query_scalar("SELECT key_hash FROM api_keys")
+        Store::Sqlite(p, _) => sqlx::query_scalar("SELECT key_hash FROM api_keys")
             .fetch_all(p)
             .await
             .unwrap(),

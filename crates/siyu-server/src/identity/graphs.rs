@@ -86,6 +86,94 @@ pub struct Session {
     keys: Keys,
     /// In batch mode: the head before the batch, and the changes waiting for one log entry.
     batch: Option<(Head, Vec<Change>)>,
+    /// New profiles and links waiting to be written together (see [`Session::defer_rows`]).
+    deferred: Option<Deferred>,
+}
+
+/// Rows of new profiles, and of identities linked to profiles whose customer id is known,
+/// written in a few statements when the batch finishes or before any other change.
+#[derive(Default)]
+struct Deferred {
+    /// `(customer id, profile no, created at)`.
+    profiles: Vec<(String, i64, i64)>,
+    /// `(customer, token, kind, scope, value, source)`.
+    links: Vec<(String, String, String, Option<String>, String, String)>,
+}
+
+impl Deferred {
+    /// Takes `change` if it is one that waits; `false` if it must be written now.
+    fn take(
+        &mut self,
+        change: &Change,
+        ctx: &mut Context<'_>,
+        cache: &mut HashMap<u32, String>,
+    ) -> bool {
+        match change {
+            Change::ProfileCreated { profile, at } if ctx.adopt.is_none() => {
+                let id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
+                self.profiles
+                    .push((id.clone(), i64::from(profile.get()), *at));
+                cache.insert(profile.get(), id);
+                true
+            }
+            Change::Linked { profile, identity } => {
+                let token = identity.value().as_str();
+                let (Some(customer), Some(p)) = (
+                    cache.get(&profile.get()),
+                    ctx.plain.iter().find(|p| p.token() == token),
+                ) else {
+                    return false;
+                };
+                let kind = p.identity.kind();
+                self.links.push((
+                    customer.clone(),
+                    token.to_owned(),
+                    kind.name().to_owned(),
+                    kind.scope().map(|s| s.as_str().to_owned()),
+                    p.identity.value().as_str().to_owned(),
+                    ctx.source.to_owned(),
+                ));
+                ctx.linked.push((token.to_owned(), customer.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    async fn flush(&mut self, tx: &mut Tx, tenant: &TenantId, now: i64) -> Result<(), ApiError> {
+        if !self.profiles.is_empty() {
+            profiles::create_profiles(tx, tenant, &self.profiles).await?;
+            self.profiles.clear();
+        }
+        if !self.links.is_empty() {
+            // One row per (token, customer): the latest link of it.
+            let mut last: HashMap<(&str, &str), usize> = HashMap::new();
+            for (i, l) in self.links.iter().enumerate() {
+                last.insert((l.1.as_str(), l.0.as_str()), i);
+            }
+            let mut keep: Vec<usize> = last.into_values().collect();
+            keep.sort_unstable();
+            let rows: Vec<(String, IdentityRow)> = keep
+                .into_iter()
+                .map(|i| {
+                    let (customer, token, kind, scope, value, source) = &self.links[i];
+                    (
+                        customer.clone(),
+                        IdentityRow {
+                            token,
+                            kind,
+                            scope: scope.as_deref(),
+                            value,
+                            source,
+                        },
+                    )
+                })
+                .collect();
+            profiles::link_many(tx, tenant, &rows, now).await?;
+            self.links.clear();
+        }
+        Ok(())
+    }
 }
 
 impl Graphs {
@@ -164,6 +252,7 @@ impl Graphs {
             tenant: tenant.clone(),
             keys: self.keys.clone(),
             batch: None,
+            deferred: None,
         };
         if rebuilt {
             session.adopt_legacy(tx, now).await?;
@@ -219,9 +308,25 @@ impl Session {
         }
         let cached = self.guard.as_mut().ok_or(ApiError::Internal)?;
         for change in changes {
+            if let Some(d) = self.deferred.as_mut() {
+                if d.take(change, ctx, &mut cached.customers) {
+                    continue;
+                }
+                // Any other change may read or update the rows waiting.
+                d.flush(tx, &tenant, now).await?;
+            }
             project(tx, &tenant, change, ctx, &mut cached.customers, now).await?;
         }
         Ok(())
+    }
+
+    /// In batch mode, new profiles and their identities wait and are written together when
+    /// the batch finishes: for callers that write nothing else about those profiles before
+    /// [`Session::finish_batch`] (the follows of a batch of callbacks).
+    pub fn defer_rows(&mut self) {
+        if self.batch.is_some() {
+            self.deferred = Some(Deferred::default());
+        }
     }
 
     /// Claims the next head before anything can fail: if the transaction does not commit, the
@@ -245,6 +350,9 @@ impl Session {
 
     /// Writes the batch's log entry (if it changed anything) in `tx`; call before committing.
     pub async fn finish_batch(&mut self, tx: &mut Tx, now: i64) -> Result<(), ApiError> {
+        if let Some(mut d) = self.deferred.take() {
+            d.flush(tx, &self.tenant, now).await?;
+        }
         let Some((before, pending)) = self.batch.take() else {
             return Ok(());
         };

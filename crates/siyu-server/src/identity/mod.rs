@@ -382,6 +382,62 @@ pub async fn wechat_fan(
         .ok_or(ApiError::Internal)
 }
 
+/// [`wechat_fan`] for many fans of one tenant, none with a unionid: the known ones found in one
+/// query, the new ones created under one opening of the graph and one log entry. Returns
+/// each fan's profile, in order.
+pub async fn wechat_fans(
+    state: &AppState,
+    tx: &mut Tx,
+    tenant: &TenantId,
+    fans: &[Fan<'_>],
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    let bad = |e: String| ApiError::invalid("openid", e);
+    let mut plain = Vec::with_capacity(fans.len());
+    for f in fans {
+        if f.unionid.is_some_and(|u| !u.is_empty()) {
+            return Err(ApiError::invalid(
+                "unionid",
+                "a fan with a unionid is observed alone",
+            ));
+        }
+        let kind = IdentityKind::openid(f.app_id).map_err(|e| bad(e.to_string()))?;
+        let id = siyu_identity::Identity::parse(kind, f.openid).map_err(|e| bad(e.to_string()))?;
+        plain.push(state.identities.plain(tenant, id));
+    }
+    let tokens: Vec<&str> = plain.iter().map(Plain::token).collect();
+    let found = profiles::find_tokens(tx, tenant, &tokens).await?;
+    let mut homes: Vec<Option<String>> = tokens
+        .iter()
+        .map(|t| found.get(*t).map(|(home, _)| home.clone()))
+        .collect();
+    if homes.iter().any(Option::is_none) {
+        let mut session = state.identities.open(tx, tenant, now).await?;
+        session.begin_batch()?;
+        session.defer_rows();
+        for (i, f) in fans.iter().enumerate() {
+            if homes[i].is_some() {
+                continue;
+            }
+            let seen = observe(
+                &mut session,
+                tx,
+                std::slice::from_ref(&plain[i]),
+                &Attributes::new(),
+                f.source,
+                now,
+            )
+            .await?;
+            homes[i] = Some(seen.customer.ok_or(ApiError::Internal)?);
+        }
+        session.finish_batch(tx, now).await?;
+    }
+    homes
+        .into_iter()
+        .map(|h| h.ok_or(ApiError::Internal))
+        .collect()
+}
+
 /// Undoes a merge.
 pub async fn undo(
     state: &AppState,

@@ -22,7 +22,7 @@ fn is_job_report(e: &Event) -> bool {
 }
 
 /// The text worth showing in the conversation.
-fn content(m: &Message) -> Option<String> {
+pub(super) fn content(m: &Message) -> Option<String> {
     match &m.kind {
         MessageKind::Text { content } => Some(content.clone()),
         MessageKind::Voice { recognition, .. } => recognition.clone(),
@@ -33,7 +33,7 @@ fn content(m: &Message) -> Option<String> {
     }
 }
 
-fn stored_reply(xml: Option<String>) -> PassiveReply {
+pub(super) fn stored_reply(xml: Option<String>) -> PassiveReply {
     match xml.and_then(|x| Reply::parse(x.as_bytes(), &XmlLimits::default()).ok()) {
         Some(r) => PassiveReply::Reply(r),
         None => PassiveReply::Success,
@@ -168,13 +168,20 @@ pub(super) async fn apply(
 ) -> Result<PassiveReply, ApiError> {
     let m = &inbound.message;
     let key = m.dedupe_key();
-    if let Some(earlier) = inbound::earlier_reply(&state.store, &a.id, &key).await? {
-        metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
-        return Ok(stored_reply(earlier));
+    // A repeated delivery gets the first one's reply without deciding anything again. Follows,
+    // unfollows and scans decide nothing before their transaction, which finds a repeat itself.
+    let decides = !matches!(
+        m.event(),
+        Some(Event::Subscribe { .. } | Event::Unsubscribe | Event::Scan { .. })
+    );
+    if decides {
+        if let Some(earlier) = inbound::earlier_reply(&state.store, &a.id, &key).await? {
+            metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
+            return Ok(stored_reply(earlier));
+        }
     }
     let tenant = TenantId::parse(&a.tenant_id).map_err(|_| ApiError::Internal)?;
     let now = state.now();
-    let at = m.header.create_time.saturating_mul(1000);
     let openid = m.header.from_user_name.as_str();
     let event = m.event();
     // Decide any auto-reply before taking the write transaction: compiling a knowledge base
@@ -191,7 +198,7 @@ pub(super) async fn apply(
         ) => Some(r.as_str()),
         _ => None,
     };
-    let mut decided = match asked {
+    let decided = match asked {
         Some(text) => match member_card_reply(state, a, &tenant, openid, m, text, now).await? {
             Some(reply) => Some(reply),
             None => match draw_reply(state, a, &tenant, openid, m, text, now).await? {
@@ -228,24 +235,72 @@ pub(super) async fn apply(
         }
         None => None,
     };
-    // A follow through a channel that has its own welcome and tags.
-    let channel_welcome = match event {
-        Some(Event::Subscribe {
-            scene: Some(scene), ..
-        }) if !scene.is_empty() => {
-            siyu_store::channels::welcome_for_scene(&state.store, &a.id, scene).await?
-        }
-        _ => None,
+    let work = Work {
+        account: a.clone(),
+        inbound: inbound.clone(),
+        tenant,
+        now,
+        decided,
+        offer_store,
     };
-    let mut tx = state.store.begin().await?;
+    let recorded = state.callbacks.record(state, work).await?;
+    let outcome = if recorded.duplicate {
+        "duplicate"
+    } else {
+        "recorded"
+    };
+    metrics::counter!("siyu_wechat_callbacks_total", "outcome" => outcome).increment(1);
+    Ok(recorded.reply)
+}
 
+/// A callback's writes, decided before its transaction: everything [`record`] needs.
+pub(super) struct Work {
+    pub account: Account,
+    pub inbound: Inbound,
+    pub tenant: TenantId,
+    pub now: i64,
+    /// The reply decided for a message (keyword rule, member card, draw).
+    pub decided: Option<PassiveReply>,
+    /// The store whose geofence the fan is in.
+    pub offer_store: Option<String>,
+}
+
+/// What recording a callback gave.
+pub(super) struct Recorded {
+    /// The reply to send.
+    pub reply: PassiveReply,
+    /// An earlier delivery of the same callback was recorded instead.
+    pub duplicate: bool,
+}
+
+/// Records one callback in `tx` (possibly with others: see [`super::group`]). Changes nothing
+/// outside `tx`, so a batch that rolls back can record it again.
+pub(super) async fn record(
+    state: &AppState,
+    tx: &mut siyu_store::Tx,
+    work: &Work,
+) -> Result<Recorded, ApiError> {
+    let Work {
+        account: a,
+        inbound,
+        tenant,
+        now,
+        decided,
+        offer_store,
+    } = work;
+    let now = *now;
+    let m = &inbound.message;
+    let key = m.dedupe_key();
+    let at = m.header.create_time.saturating_mul(1000);
+    let openid = m.header.from_user_name.as_str();
+    let event = m.event();
     let customer = match event {
         Some(e) if is_job_report(e) => None,
         _ => {
             let id = crate::identity::wechat_fan(
                 state,
-                &mut tx,
-                &tenant,
+                tx,
+                tenant,
                 &crate::identity::Fan {
                     app_id: &a.app_id,
                     openid,
@@ -259,31 +314,20 @@ pub(super) async fn apply(
         }
     };
     let content = content(m);
-    let record = NewInbound {
-        tenant_id: &tenant,
-        account_id: &a.id,
-        customer_id: customer.as_deref(),
-        dedupe_key: &key,
-        openid,
-        msg_type: &m.header.msg_type,
-        event: m.field("Event"),
-        event_key: m.field("EventKey"),
-        content: content.as_deref(),
-        xml: &inbound.xml,
-        created_at: at,
-    };
-    let Some(row) = inbound::insert(&mut tx, &record, now).await? else {
-        // Another node recorded this delivery while we were working: answer as it did.
-        drop(tx);
-        metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
-        let earlier = inbound::earlier_reply(&state.store, &a.id, &key)
+    let record = inbound_row(work, customer.as_deref(), &key, content.as_deref());
+    let Some(row) = inbound::insert(tx, &record, now).await? else {
+        // Recorded meanwhile (by another node, or earlier in this batch): answer as it was.
+        let earlier = inbound::earlier_reply_tx(tx, &a.id, &key)
             .await?
             .ok_or(StoreError::NotFound)?;
-        return Ok(stored_reply(earlier));
+        return Ok(Recorded {
+            reply: stored_reply(earlier),
+            duplicate: true,
+        });
     };
 
     if let Some(Event::MassSendJobFinish(f)) = event {
-        crate::pushes::record_finish(&mut tx, &a.id, f, now).await?;
+        crate::pushes::record_finish(tx, &a.id, f, now).await?;
     }
     let mut reply = PassiveReply::Success;
     if let Some(c) = &customer {
@@ -291,8 +335,8 @@ pub(super) async fn apply(
             Some(Event::Subscribe { scene, .. }) => {
                 let scene = scene.as_deref().filter(|s| !s.is_empty());
                 customers::record_follow(
-                    &mut tx,
-                    &tenant,
+                    tx,
+                    tenant,
                     c,
                     &a.id,
                     true,
@@ -302,31 +346,23 @@ pub(super) async fn apply(
                     now,
                 )
                 .await?;
-                customers::touch(&mut tx, c, at, now).await?;
-                let channel = channel_welcome.as_ref();
-                if let Some(ch) = channel {
-                    let tags: Vec<String> = serde_json::from_str(&ch.tags).unwrap_or_default();
-                    if !tags.is_empty() {
-                        siyu_store::profiles::retag(&mut tx, &tenant, c, &tags, &[], now).await?;
+                customers::touch(tx, c, at, now).await?;
+                // A follow through a channel that has its own welcome, tags and voucher.
+                let channel = match scene {
+                    Some(scene) => {
+                        siyu_store::channels::welcome_for_scene(tx, &a.id, scene).await?
                     }
-                    // The channel's voucher, once per fan however often they re-follow.
-                    if let Some(t) = &ch.voucher_template_id {
-                        let source = format!("channel:{}:{c}", ch.channel_id);
-                        crate::vouchers::enqueue_issue(&mut tx, &tenant, t, c, &source, now)
-                            .await?;
-                    }
+                    None => None,
+                };
+                if let Some(ch) = &channel {
+                    welcome_fan(tx, tenant, c, ch, now).await?;
                 }
-                let welcome = channel
-                    .and_then(|ch| ch.welcome_text.clone())
-                    .or_else(|| a.welcome_text.clone());
-                if let Some(w) = welcome {
-                    reply = PassiveReply::Reply(Reply::text(m, now / 1000, w));
-                }
+                reply = welcome_reply(m, a, channel.as_ref(), now);
             }
             Some(Event::Unsubscribe) => {
                 customers::record_follow(
-                    &mut tx,
-                    &tenant,
+                    tx,
+                    tenant,
                     c,
                     &a.id,
                     false,
@@ -338,19 +374,19 @@ pub(super) async fn apply(
                 .await?;
             }
             Some(Event::Scan { scene, .. }) => {
-                customers::record_scan(&mut tx, c, scene, now).await?;
-                customers::touch(&mut tx, c, at, now).await?;
+                customers::record_scan(tx, c, scene, now).await?;
+                customers::touch(tx, c, at, now).await?;
             }
             Some(Event::Location {
                 latitude,
                 longitude,
                 ..
             }) => {
-                customers::record_location(&mut tx, c, *latitude, *longitude, at).await?;
+                customers::record_location(tx, c, *latitude, *longitude, at).await?;
             }
             _ => {
-                if let Some(r) = decided.take() {
-                    reply = r;
+                if let Some(r) = decided {
+                    reply = r.clone();
                 }
                 if let MessageKind::Location {
                     latitude,
@@ -358,21 +394,81 @@ pub(super) async fn apply(
                     ..
                 } = &m.kind
                 {
-                    customers::record_location(&mut tx, c, *latitude, *longitude, at).await?;
+                    customers::record_location(tx, c, *latitude, *longitude, at).await?;
                 }
-                customers::touch(&mut tx, c, at, now).await?;
+                customers::touch(tx, c, at, now).await?;
             }
         }
     }
     if let (Some(c), Some(store_id)) = (&customer, &offer_store) {
-        crate::stores::enqueue_offer(&mut tx, &tenant, &a.id, openid, c, store_id, now).await?;
+        crate::stores::enqueue_offer(tx, tenant, &a.id, openid, c, store_id, now).await?;
     }
     let reply_xml = match &reply {
         PassiveReply::Reply(r) => Some(r.to_xml().map_err(|_| ApiError::Internal)?),
         PassiveReply::Success => None,
     };
-    inbound::set_reply(&mut tx, row, reply_xml.as_deref()).await?;
-    tx.commit().await?;
-    metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "recorded").increment(1);
-    Ok(reply)
+    inbound::set_reply(tx, row, reply_xml.as_deref()).await?;
+    Ok(Recorded {
+        reply,
+        duplicate: false,
+    })
+}
+
+/// The inbound record of `work`'s delivery.
+pub(super) fn inbound_row<'a>(
+    work: &'a Work,
+    customer: Option<&'a str>,
+    dedupe_key: &'a str,
+    content: Option<&'a str>,
+) -> NewInbound<'a> {
+    let m = &work.inbound.message;
+    NewInbound {
+        tenant_id: &work.tenant,
+        account_id: &work.account.id,
+        customer_id: customer,
+        dedupe_key,
+        openid: &m.header.from_user_name,
+        msg_type: &m.header.msg_type,
+        event: m.field("Event"),
+        event_key: m.field("EventKey"),
+        content,
+        xml: &work.inbound.xml,
+        created_at: m.header.create_time.saturating_mul(1000),
+    }
+}
+
+/// What following through a channel gives the fan: the channel's tags, and its voucher once
+/// per fan however often they re-follow.
+pub(super) async fn welcome_fan(
+    tx: &mut siyu_store::Tx,
+    tenant: &TenantId,
+    customer: &str,
+    channel: &siyu_store::channels::Welcome,
+    now: i64,
+) -> Result<(), ApiError> {
+    let tags: Vec<String> = serde_json::from_str(&channel.tags).unwrap_or_default();
+    if !tags.is_empty() {
+        siyu_store::profiles::retag(tx, tenant, customer, &tags, &[], now).await?;
+    }
+    if let Some(t) = &channel.voucher_template_id {
+        let source = format!("channel:{}:{customer}", channel.channel_id);
+        crate::vouchers::enqueue_issue(tx, tenant, t, customer, &source, now).await?;
+    }
+    Ok(())
+}
+
+/// The reply to a follow: the channel's welcome, else the account's, else none.
+pub(super) fn welcome_reply(
+    m: &Message,
+    a: &Account,
+    channel: Option<&siyu_store::channels::Welcome>,
+    now: i64,
+) -> PassiveReply {
+    match channel
+        .and_then(|ch| ch.welcome_text.clone())
+        .or_else(|| a.welcome_text.clone())
+    {
+        Some(text) => PassiveReply::Reply(Reply::text(m, now / 1000, text)),
+        None => PassiveReply::Success,
+    }
 }

@@ -5,6 +5,8 @@ pub mod accounts;
 mod callback;
 pub mod client;
 mod effects;
+mod fans;
+pub mod group;
 pub mod menu;
 pub mod replies;
 pub mod sync;

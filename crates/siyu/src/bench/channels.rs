@@ -20,7 +20,7 @@ pub struct Options {
 }
 
 const BURST_TOKEN: &str = "siyuBurstToken2026";
-const BURST_CONCURRENCY: usize = 32;
+const BURST_CONCURRENCY: usize = 256;
 
 /// A live event: `scans` fans scan one code at once. siyu serves on a fresh SQLite file with
 /// the fake WeChat (for the code), the follows arrive as signed callbacks over HTTP from 32
