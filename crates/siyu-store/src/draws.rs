@@ -102,6 +102,12 @@ pub async fn get(store: &Store, tenant: &TenantId, id: &str) -> Result<Campaign,
     )
 }
 
+/// A campaign of any tenant, by id: for the operator's own shell (`siyu draw verify`).
+pub async fn find(store: &Store, id: &str) -> Result<Campaign, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM draw_campaigns WHERE id = $1");
+    Ok(on_pool!(store, p => sqlx::query_as(&sql).bind(id).fetch_one(p).await)?)
+}
+
 /// A tenant's campaigns, newest first.
 pub async fn list(store: &Store, tenant: &TenantId) -> Result<Vec<Campaign>, StoreError> {
     let sql = format!(

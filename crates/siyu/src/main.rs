@@ -45,7 +45,8 @@ enum Command {
         #[command(subcommand)]
         bench: bench::Bench,
     },
-    /// Prize draws: `siyu draw verify EXPORT.json` re-derives every result.
+    /// Prize draws: `siyu draw verify EXPORT.json` (or `--campaign ID --seed HEX`) re-derives
+    /// every result.
     Draw {
         #[command(subcommand)]
         command: draw::DrawCommand,
@@ -94,7 +95,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     let command = match cli.command {
         Command::Bench { bench } => return bench::run(bench).await,
         Command::Dev { command } => return dev::run(command).await,
-        Command::Draw { command } => return draw::run(command),
+        Command::Draw { command } => match draw::run_file(&command) {
+            Some(done) => return done,
+            None => Command::Draw { command },
+        },
         other => other,
     };
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
@@ -109,7 +113,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Admin { command } => admin::run(config, command).await,
         Command::Import(args) => import::run(config, args).await,
-        Command::Bench { .. } | Command::Dev { .. } | Command::Draw { .. } => Ok(()),
+        Command::Draw { command } => draw::run_db(&config, command).await,
+        Command::Bench { .. } | Command::Dev { .. } => Ok(()),
     }
 }
 

@@ -76,7 +76,8 @@ pub async fn create(
             return Err(ApiError::invalid("ends_at", "must be after starts_at"));
         }
     }
-    let seed = crate::crypto::random_token();
+    // 32 random bytes in hex: what `siyu draw verify --seed HEX` is given after the close.
+    let seed = crate::crypto::random_hex(32);
     let now = state.now();
     let c = Campaign {
         id: format!("dr_{}", &siyu_domain::JobId::generate().as_str()[3..]),
@@ -328,12 +329,17 @@ pub async fn export(
     campaign_id: &str,
 ) -> Result<Export, ApiError> {
     let c = store::get(&state.store, tenant, campaign_id).await?;
-    let prizes = store::prizes(&state.store, &c.id)
+    export_of(&state.store, c).await
+}
+
+/// The verification export of a campaign already read.
+pub async fn export_of(db: &siyu_store::Store, c: Campaign) -> Result<Export, ApiError> {
+    let prizes = store::prizes(db, &c.id)
         .await?
         .iter()
         .map(procedure_prize)
         .collect();
-    let entries = store::entries(&state.store, &c.id)
+    let entries = store::entries(db, &c.id)
         .await?
         .into_iter()
         .map(|e| EntryResult {
