@@ -42,15 +42,7 @@ async fn health_and_metrics(backend: Backend) {
     assert_eq!(r.status(), 200);
     let (_, key) = app.tenant("M").await;
     app.get("/api/v1/staff", &key).await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     for name in [
         "siyu_http_requests_total",
         "siyu_http_request_duration_seconds_bucket",

@@ -1200,15 +1200,7 @@ async fn a_burst_of_fans_is_recorded_together(backend: Backend) {
     }
     assert_eq!(remaining, json!(1000 - NEW));
     // Callbacks did share transactions.
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let value = |name: &str| -> f64 {
         metrics
             .lines()

@@ -474,16 +474,7 @@ async fn hostile_callbacks_are_refused_and_counted(backend: Backend) {
     assert_eq!(f.inbound_count().await, 0, "nothing stored");
     let (s, list) = f.app.get("/api/v1/customers", &f.key).await;
     assert_eq!((s, list["items"].as_array().unwrap().len()), (200, 0));
-    let metrics = f
-        .app
-        .http
-        .get(f.app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = f.app.metrics().await;
     for reason in [
         "wechat_bad_signature",
         "wechat_stale_timestamp",

@@ -134,6 +134,9 @@ pub async fn set_reply(tx: &mut Tx, id: i64, reply: Option<&str>) -> Result<(), 
     Ok(())
 }
 
+const EARLIER_REPLY: &str =
+    "SELECT reply FROM wechat_inbound WHERE account_id = $1 AND dedupe_key = $2";
+
 /// The reply recorded for an earlier delivery: `Some(reply)` if that delivery exists.
 pub async fn earlier_reply(
     store: &Store,
@@ -141,7 +144,7 @@ pub async fn earlier_reply(
     dedupe_key: &str,
 ) -> Result<Option<Option<String>>, StoreError> {
     let row: Option<(Option<String>,)> = on_pool!(store, p => sqlx::query_as(
-        "SELECT reply FROM wechat_inbound WHERE account_id = $1 AND dedupe_key = $2")
+        EARLIER_REPLY)
         .bind(account).bind(dedupe_key).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))
 }
@@ -153,7 +156,7 @@ pub async fn earlier_reply_tx(
     dedupe_key: &str,
 ) -> Result<Option<Option<String>>, StoreError> {
     let row: Option<(Option<String>,)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT reply FROM wechat_inbound WHERE account_id = $1 AND dedupe_key = $2")
+        EARLIER_REPLY)
         .bind(account).bind(dedupe_key).fetch_optional(c).await)?;
     Ok(row.map(|r| r.0))
 }

@@ -110,7 +110,7 @@ impl Deferred {
     ) -> bool {
         match change {
             Change::ProfileCreated { profile, at } if ctx.adopt.is_none() => {
-                let id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
+                let id = new_customer_id();
                 self.profiles
                     .push((id.clone(), i64::from(profile.get()), *at));
                 cache.insert(profile.get(), id);
@@ -174,6 +174,11 @@ impl Deferred {
         }
         Ok(())
     }
+}
+
+/// A fresh customer id for a profile the graph created.
+fn new_customer_id() -> String {
+    format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..])
 }
 
 impl Graphs {
@@ -446,7 +451,7 @@ async fn project(
                     id
                 }
                 None => {
-                    let id = format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..]);
+                    let id = new_customer_id();
                     profiles::create_profile(tx, tenant, &id, no(*profile), *at).await?;
                     id
                 }

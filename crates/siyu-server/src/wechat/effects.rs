@@ -403,15 +403,19 @@ pub(super) async fn record(
     if let (Some(c), Some(store_id)) = (&customer, &offer_store) {
         crate::stores::enqueue_offer(tx, tenant, &a.id, openid, c, store_id, now).await?;
     }
-    let reply_xml = match &reply {
-        PassiveReply::Reply(r) => Some(r.to_xml().map_err(|_| ApiError::Internal)?),
-        PassiveReply::Success => None,
-    };
-    inbound::set_reply(tx, row, reply_xml.as_deref()).await?;
+    inbound::set_reply(tx, row, reply_xml(&reply)?.as_deref()).await?;
     Ok(Recorded {
         reply,
         duplicate: false,
     })
+}
+
+/// The XML stored for `reply`, so a repeated delivery is answered the same.
+pub(super) fn reply_xml(reply: &PassiveReply) -> Result<Option<String>, ApiError> {
+    match reply {
+        PassiveReply::Reply(r) => Ok(Some(r.to_xml().map_err(|_| ApiError::Internal)?)),
+        PassiveReply::Success => Ok(None),
+    }
 }
 
 /// The inbound record of `work`'s delivery.

@@ -14,7 +14,9 @@ use siyu_store::inbound;
 use siyu_store::{StoreError, Tx};
 use siyu_wechat::{Event, PassiveReply};
 
-use super::effects::{inbound_row, stored_reply, welcome_fan, welcome_reply, Recorded, Work};
+use super::effects::{
+    inbound_row, reply_xml, stored_reply, welcome_fan, welcome_reply, Recorded, Work,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -70,6 +72,10 @@ pub(super) async fn record(
     };
     let tenant: &TenantId = &first.tenant;
     let now = first.now;
+    let actions: Vec<FanAction> = works
+        .iter()
+        .map(|w| action(w).ok_or(ApiError::Internal))
+        .collect::<Result<_, _>>()?;
     let fans: Vec<crate::identity::Fan> = works
         .iter()
         .map(|w| crate::identity::Fan {
@@ -82,8 +88,8 @@ pub(super) async fn record(
     let customers = crate::identity::wechat_fans(state, tx, tenant, &fans, now).await?;
     // The welcome, tags and voucher of each channel followed through, read once a batch.
     let mut channels: HashMap<(&str, &str), Option<siyu_store::channels::Welcome>> = HashMap::new();
-    for w in works {
-        if let Some(FanAction::Follow(Some(scene))) = action(w) {
+    for (w, a) in works.iter().zip(&actions) {
+        if let FanAction::Follow(Some(scene)) = *a {
             let key = (w.account.id.as_str(), scene);
             if let std::collections::hash_map::Entry::Vacant(slot) = channels.entry(key) {
                 slot.insert(siyu_store::channels::welcome_for_scene(tx, key.0, scene).await?);
@@ -92,8 +98,9 @@ pub(super) async fn record(
     }
     let channel_of: Vec<Option<&siyu_store::channels::Welcome>> = works
         .iter()
-        .map(|w| match action(w) {
-            Some(FanAction::Follow(Some(scene))) => channels
+        .zip(&actions)
+        .map(|(w, a)| match *a {
+            FanAction::Follow(Some(scene)) => channels
                 .get(&(w.account.id.as_str(), scene))
                 .and_then(Option::as_ref),
             _ => None,
@@ -114,14 +121,11 @@ pub(super) async fn record(
         .collect();
     for (i, w) in works.iter().enumerate() {
         let m = &w.inbound.message;
-        let reply = match action(w) {
-            Some(FanAction::Follow(_)) => welcome_reply(m, &w.account, channel_of[i], now),
+        let reply = match actions[i] {
+            FanAction::Follow(_) => welcome_reply(m, &w.account, channel_of[i], now),
             _ => PassiveReply::Success,
         };
-        let xml = match &reply {
-            PassiveReply::Reply(r) => Some(r.to_xml().map_err(|_| ApiError::Internal)?),
-            PassiveReply::Success => None,
-        };
+        let xml = reply_xml(&reply)?;
         replies.push((reply, xml));
         if !once.insert(customers[i].as_str()) {
             return Err(ApiError::Conflict {
@@ -153,7 +157,7 @@ pub(super) async fn record(
             });
             continue;
         }
-        let action = action(w).ok_or(ApiError::Internal)?;
+        let action = actions[i];
         events.push(FanEvent {
             customer: &customers[i],
             account: &w.account.id,

@@ -178,6 +178,12 @@ impl TestApp {
     pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
         self.call("GET", path, key, None).await
     }
+
+    /// The Prometheus text `/metrics` serves.
+    pub async fn metrics(&self) -> String {
+        let r = self.http.get(self.url("/metrics")).send().await.unwrap();
+        r.text().await.unwrap()
+    }
 }
 
 /// Generates one `#[tokio::test]` per backend for each story function.
