@@ -667,3 +667,139 @@ fn import_from_other_channels() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A campaign run by the server on the deployment's SQLite file: `count` following fans each
+/// enter once, then it closes. Returns `(campaign id, revealed seed)`.
+fn run_campaign_in_database(env: &Env, count: usize) -> (String, String) {
+    use siyu_server::services::{self, Actor};
+    let vars: std::collections::HashMap<String, String> = env.vars.iter().cloned().collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = siyu_server::Config::load_from(None, |k| vars.get(k).cloned()).unwrap();
+        let app = siyu_server::Application::build(
+            config,
+            siyu_server::BuildOptions {
+                migrate: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let state = app.state().clone();
+        let (tenant, _) = services::create_tenant(&state.store, "开奖", &Actor::Cli, state.now())
+            .await
+            .unwrap();
+        let tenant = tenant.id;
+        let mut tx = state.store.begin().await.unwrap();
+        let mut fans = Vec::new();
+        for i in 0..count {
+            let openid = format!("o_verify_{i}");
+            let fan = siyu_server::identity::Fan {
+                app_id: "wx_cli_app",
+                openid: &openid,
+                unionid: None,
+                source: "test",
+            };
+            let id = siyu_server::identity::wechat_fan(&state, &mut tx, &tenant, &fan, 1)
+                .await
+                .unwrap();
+            siyu_store::customers::record_follow(
+                &mut tx, &tenant, &id, "wa_cli", true, None, "test", 1, 1,
+            )
+            .await
+            .unwrap();
+            fans.push(id);
+        }
+        tx.commit().await.unwrap();
+        let campaign: siyu_server::draws::NewCampaign = serde_json::from_value(serde_json::json!({
+            "name": "门店抽奖",
+            "prizes": [{"name": "美式咖啡券", "odds_bp": 3000, "stock": 4},
+                       {"name": "贴纸", "odds_bp": 5000, "stock": 50}],
+        }))
+        .unwrap();
+        let c = siyu_server::draws::create(&state, &tenant, campaign, &Actor::Cli)
+            .await
+            .unwrap();
+        for fan in &fans {
+            siyu_server::draws::enter(&state, &tenant, &c.id, fan)
+                .await
+                .unwrap();
+        }
+        let seed = siyu_server::draws::close(&state, &tenant, &c.id, &Actor::Cli)
+            .await
+            .unwrap();
+        state.store.close().await;
+        (c.id, seed)
+    })
+}
+
+#[test]
+fn draw_verify_reads_a_campaign_from_the_database() {
+    let env = Env::sqlite().with("SIYU_SECRET_KEY", SECRET);
+    let (campaign, seed) = run_campaign_in_database(&env, 30);
+    let verify = |campaign: &str, seed: &str| {
+        env.run(
+            &["draw", "verify", "--campaign", campaign, "--seed", seed],
+            None,
+        )
+    };
+
+    let out = verify(&campaign, &seed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = last_json(&out);
+    assert_eq!(v["campaign_id"], campaign.as_str(), "{v}");
+    assert_eq!(
+        (
+            v["verified"].as_bool(),
+            v["entries"].as_u64(),
+            v["mismatches"].as_u64()
+        ),
+        (Some(true), Some(30), Some(0)),
+        "{v}"
+    );
+    assert!(v["awarded"].as_u64().unwrap() > 0, "{v}");
+
+    // Another seed: the commitment does not match and the results do not follow.
+    let out = verify(&campaign, "00ff");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("DOES NOT MATCH"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr(&out).contains(&campaign), "{}", stderr(&out));
+
+    // One result changed in the database after the fact: found, non-zero.
+    let db = env.dir.join("siyu.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        let n = sqlx::query(
+            "UPDATE draw_entries SET awarded = 0, picked = 0 WHERE campaign_id = $1 \
+             AND seq = (SELECT MIN(seq) FROM draw_entries WHERE campaign_id = $1 AND awarded IS NULL)",
+        )
+        .bind(&campaign)
+        .execute(&mut c)
+        .await
+        .unwrap()
+        .rows_affected();
+        assert_eq!(n, 1, "one losing entry turned into a win");
+    });
+    let out = verify(&campaign, &seed);
+    assert!(!out.status.success(), "a forged award is caught");
+    let v = last_json(&out);
+    assert_eq!(v["verified"].as_bool(), Some(false), "{v}");
+    assert!(v["mismatches"].as_u64().unwrap() >= 1, "{v}");
+
+    // Bad input names the flag.
+    let err = stderr(&verify("dr_nope", &seed));
+    assert!(err.contains("--campaign: no campaign dr_nope"), "{err}");
+    let err = stderr(&verify(&campaign, " "));
+    assert!(err.contains("--seed"), "{err}");
+    let out = env.run(&["draw", "verify", "--campaign", &campaign], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--seed"), "{}", stderr(&out));
+}
