@@ -23,9 +23,10 @@ const BURST_TOKEN: &str = "siyuBurstToken2026";
 const BURST_CONCURRENCY: usize = 256;
 
 /// A live event: `scans` fans scan one code at once. siyu serves on a fresh SQLite file with
-/// the fake WeChat (for the code), the follows arrive as signed callbacks over HTTP from 32
-/// keep-alive connections, and the clock runs until the last is answered; then the channel's
-/// figures must count every one. Returns `(wall ms, new follows counted, scans counted)`.
+/// the fake WeChat (for the code), the follows arrive as signed callbacks over HTTP from
+/// [`BURST_CONCURRENCY`] keep-alive connections, and the clock runs until the last is answered;
+/// then the channel's figures must count every one. Returns `(wall ms, new follows counted,
+/// scans counted)`.
 async fn scan_burst(scans: usize) -> Result<(f64, i64, i64), String> {
     use siyu_server::services::{self, Actor};
     use std::collections::HashMap;
