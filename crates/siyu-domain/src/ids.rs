@@ -16,6 +16,24 @@ fn random_suffix() -> String {
         .collect()
 }
 
+/// 20 characters that sort after those made at an earlier millisecond: the time `at_ms` in
+/// 10 characters of the same alphabet, then 10 random ones (50 bits). Rows keyed by such ids
+/// are appended to the end of their indexes instead of scattered across them.
+pub fn ordered_suffix(at_ms: i64) -> String {
+    let mut t = u64::try_from(at_ms).unwrap_or(0);
+    let mut time = [0u8; 10];
+    for c in time.iter_mut().rev() {
+        *c = ALPHABET[(t % 32) as usize];
+        t /= 32;
+    }
+    let mut rng = rand::thread_rng();
+    time.iter()
+        .copied()
+        .chain((0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .map(char::from)
+        .collect()
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
@@ -108,6 +126,20 @@ mod tests {
         let id = TenantId::generate();
         assert_eq!(TenantId::parse(id.as_str()).unwrap(), id);
         assert!(id.as_str().starts_with("tn_"));
+    }
+
+    #[test]
+    fn ordered_suffixes_sort_by_time() {
+        let (a, b) = (
+            ordered_suffix(1_765_000_000_000),
+            ordered_suffix(1_765_000_000_001),
+        );
+        assert_eq!(a.len(), 20);
+        assert!(a < b, "{a} < {b}");
+        assert!(ordered_suffix(999) < ordered_suffix(1_000));
+        assert_ne!(ordered_suffix(5)[10..], ordered_suffix(5)[10..]);
+        let id = format!("jb_{a}");
+        assert_eq!(JobId::parse(&id).unwrap().as_str(), id);
     }
 
     #[test]

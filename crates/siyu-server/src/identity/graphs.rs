@@ -110,7 +110,7 @@ impl Deferred {
     ) -> bool {
         match change {
             Change::ProfileCreated { profile, at } if ctx.adopt.is_none() => {
-                let id = new_customer_id();
+                let id = new_customer_id(*at);
                 self.profiles
                     .push((id.clone(), i64::from(profile.get()), *at));
                 cache.insert(profile.get(), id);
@@ -176,9 +176,10 @@ impl Deferred {
     }
 }
 
-/// A fresh customer id for a profile the graph created.
-fn new_customer_id() -> String {
-    format!("cu_{}", &siyu_domain::JobId::generate().as_str()[3..])
+/// A fresh customer id for a profile the graph created at `at` (Unix ms): ordered by time, so
+/// a burst of new fans appends to the indexes on customer ids.
+fn new_customer_id(at: i64) -> String {
+    format!("cu_{}", siyu_domain::ids::ordered_suffix(at))
 }
 
 impl Graphs {
@@ -451,7 +452,7 @@ async fn project(
                     id
                 }
                 None => {
-                    let id = new_customer_id();
+                    let id = new_customer_id(*at);
                     profiles::create_profile(tx, tenant, &id, no(*profile), *at).await?;
                     id
                 }
