@@ -78,13 +78,17 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("wal_autocheckpoint", "16384")
                 .foreign_keys(true);
+            // A connection to a local file does not go stale the way a network one does:
+            // pinging it on every acquire is a round trip to its thread for nothing.
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts.clone())
                 .await?;
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
