@@ -36,6 +36,7 @@ pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildErro
         clock: Arc::new(siyu_domain::SystemClock),
         templates: Arc::new(Templates::load()?),
         responders: Arc::default(),
+        callback_accounts: Arc::default(),
     })
 }
 
@@ -141,6 +142,7 @@ impl Application {
             clock: opts.clock,
             templates: Arc::new(Templates::load()?),
             responders: Arc::default(),
+            callback_accounts: Arc::default(),
         };
         let router = router(state.clone());
         Ok(Application {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub identities: Arc<crate::identity::Graphs>,
     /// Each tenant's audience index, following the database's change feed.
     pub audiences: Arc<crate::audience::Audiences>,
+    /// Official Accounts as the callback endpoint needs them, read once.
+    pub callback_accounts: Arc<crate::wechat::accounts::CallbackAccounts>,
     /// Callbacks waiting to be recorded together (group commit).
     pub callbacks: Arc<crate::wechat::group::GroupCommit>,
 }

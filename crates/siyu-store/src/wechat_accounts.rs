@@ -76,6 +76,14 @@ pub async fn get_for_callback(store: &Store, id: &str) -> Result<Account, StoreE
     Ok(on_pool!(store, p => sqlx::query_as(&sql).bind(id).fetch_one(p).await)?)
 }
 
+/// The account's welcome message, as `tx` sees it.
+pub async fn welcome_text(tx: &mut Tx, id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT welcome_text FROM wechat_accounts WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?;
+    Ok(row.and_then(|(t,)| t))
+}
+
 /// Replaces the welcome message.
 pub async fn set_welcome(
     tx: &mut Tx,

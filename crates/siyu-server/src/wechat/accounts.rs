@@ -1,6 +1,9 @@
 //! Connecting an Official Account: validation, secrets sealed at rest, and the protocol
 //! handler built from a stored account.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::json;
 use siyu_domain::TenantId;
 use siyu_store::wechat_accounts::{self, Account};
@@ -184,4 +187,40 @@ pub fn callback_for(state: &AppState, a: &Account) -> Result<Callback, ApiError>
 /// The path WeChat is told to call for this account.
 pub fn callback_path(a: &Account) -> String {
     format!("/wechat/{}", a.id)
+}
+
+/// An account as its callbacks see it: the stored row when it was first read, and the protocol
+/// handler built from it.
+pub struct CallbackAccount {
+    /// The row as first read. Its id, tenant, AppID, mode, Token and EncodingAESKey never
+    /// change once the account exists; anything else (the welcome text, the auto-reply
+    /// version) is read again where it matters.
+    pub account: Arc<Account>,
+    /// Verifies, decrypts and seals for the account.
+    pub callback: Callback,
+}
+
+/// Accounts by id, for the callback endpoint: a burst of deliveries reads and unseals each
+/// account once per node, not once per delivery. Only what never changes is taken from here.
+#[derive(Default)]
+pub struct CallbackAccounts(Mutex<HashMap<String, Arc<CallbackAccount>>>);
+
+impl CallbackAccounts {
+    /// The account `id` with its handler, read from the database on first use.
+    pub async fn get(&self, state: &AppState, id: &str) -> Result<Arc<CallbackAccount>, ApiError> {
+        if let Some(hit) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Ok(hit.clone());
+        }
+        let account = wechat_accounts::get_for_callback(&state.store, id).await?;
+        let callback = callback_for(state, &account)?;
+        let entry = Arc::new(CallbackAccount {
+            account: Arc::new(account),
+            callback,
+        });
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_owned(), entry.clone());
+        Ok(entry)
+    }
 }

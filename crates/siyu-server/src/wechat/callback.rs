@@ -1,13 +1,14 @@
 //! `GET /wechat/{account}` (URL verification) and `POST /wechat/{account}` (messages and
 //! events): verify, decrypt, parse, deduplicate, record durably, reply.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use siyu_wechat::{CallbackQuery, WechatError};
+use siyu_wechat::{CallbackQuery, Event, WechatError};
 
-use super::accounts::callback_for;
 use crate::error::{ApiError, WechatRejection};
 use crate::state::AppState;
 
@@ -49,10 +50,10 @@ pub(super) async fn verify(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let a = account(&state, &id).await?;
+    let cached = state.callback_accounts.get(&state, &id).await?;
     let q = query(raw)?;
-    let cb = callback_for(&state, &a)?;
-    let echo = cb
+    let echo = cached
+        .callback
         .verify_url(&q)
         .map_err(|_| reject(WechatRejection::Signature))?;
     Ok((
@@ -69,18 +70,27 @@ pub(super) async fn receive(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let a = account(&state, &id).await?;
+    let cached = state.callback_accounts.get(&state, &id).await?;
     let q = query(raw)?;
-    let cb = callback_for(&state, &a)?;
+    let cb = &cached.callback;
     let inbound = cb
         .open(&q, &body, state.now() / 1000)
         .map_err(|e| match rejection(&e) {
             Some(r) => reject(r),
             None => {
-                tracing::error!(wechat.account = %a.id, error = %e, "callback failed");
+                tracing::error!(wechat.account = %id, error = %e, "callback failed");
                 ApiError::Internal
             }
         })?;
+    // Follows, unfollows and scans need only what never changes of the account (the welcome
+    // text is read in their transaction). Anything else may consult the auto-replies, whose
+    // version is read afresh.
+    let a = match inbound.message.event() {
+        Some(Event::Subscribe { .. } | Event::Unsubscribe | Event::Scan { .. }) => {
+            cached.account.clone()
+        }
+        _ => Arc::new(account(&state, &id).await?),
+    };
     let reply = super::effects::apply(&state, &a, &inbound).await?;
     let body = cb.seal(&inbound.reply, &reply).map_err(|e| {
         tracing::error!(wechat.account = %a.id, error = %e, "cannot seal reply");

@@ -2,6 +2,8 @@
 //! conversation, and the reply. All of it commits in one transaction keyed by the delivery's
 //! dedupe key, so a retry (to any node) repeats the first reply and nothing else.
 
+use std::sync::Arc;
+
 use siyu_domain::TenantId;
 use siyu_store::inbound::{self, NewInbound};
 use siyu_store::wechat_accounts::Account;
@@ -163,7 +165,7 @@ async fn draw_reply(
 /// Records the callback once and returns the reply to give.
 pub(super) async fn apply(
     state: &AppState,
-    a: &Account,
+    a: &Arc<Account>,
     inbound: &Inbound,
 ) -> Result<PassiveReply, ApiError> {
     let m = &inbound.message;
@@ -255,7 +257,7 @@ pub(super) async fn apply(
 
 /// A callback's writes, decided before its transaction: everything [`record`] needs.
 pub(super) struct Work {
-    pub account: Account,
+    pub account: Arc<Account>,
     pub inbound: Inbound,
     pub tenant: TenantId,
     pub now: i64,
@@ -357,7 +359,8 @@ pub(super) async fn record(
                 if let Some(ch) = &channel {
                     welcome_fan(tx, tenant, c, ch, now).await?;
                 }
-                reply = welcome_reply(m, a, channel.as_ref(), now);
+                let welcome = siyu_store::wechat_accounts::welcome_text(tx, &a.id).await?;
+                reply = welcome_reply(m, welcome.as_deref(), channel.as_ref(), now);
             }
             Some(Event::Unsubscribe) => {
                 customers::record_follow(
@@ -461,16 +464,17 @@ pub(super) async fn welcome_fan(
     Ok(())
 }
 
-/// The reply to a follow: the channel's welcome, else the account's, else none.
+/// The reply to a follow: the channel's welcome, else the account's (`account_welcome`),
+/// else none.
 pub(super) fn welcome_reply(
     m: &Message,
-    a: &Account,
+    account_welcome: Option<&str>,
     channel: Option<&siyu_store::channels::Welcome>,
     now: i64,
 ) -> PassiveReply {
     match channel
         .and_then(|ch| ch.welcome_text.clone())
-        .or_else(|| a.welcome_text.clone())
+        .or_else(|| account_welcome.map(str::to_owned))
     {
         Some(text) => PassiveReply::Reply(Reply::text(m, now / 1000, text)),
         None => PassiveReply::Success,

@@ -96,6 +96,17 @@ pub(super) async fn record(
             }
         }
     }
+    // The account's own welcome, read in the transaction: it may have changed since the
+    // account was cached.
+    let mut welcomes: HashMap<&str, Option<String>> = HashMap::new();
+    for (w, a) in works.iter().zip(&actions) {
+        if let FanAction::Follow(_) = *a {
+            let id = w.account.id.as_str();
+            if let std::collections::hash_map::Entry::Vacant(slot) = welcomes.entry(id) {
+                slot.insert(siyu_store::wechat_accounts::welcome_text(tx, id).await?);
+            }
+        }
+    }
     let channel_of: Vec<Option<&siyu_store::channels::Welcome>> = works
         .iter()
         .zip(&actions)
@@ -122,7 +133,12 @@ pub(super) async fn record(
     for (i, w) in works.iter().enumerate() {
         let m = &w.inbound.message;
         let reply = match actions[i] {
-            FanAction::Follow(_) => welcome_reply(m, &w.account, channel_of[i], now),
+            FanAction::Follow(_) => {
+                let own = welcomes
+                    .get(w.account.id.as_str())
+                    .and_then(Option::as_deref);
+                welcome_reply(m, own, channel_of[i], now)
+            }
             _ => PassiveReply::Success,
         };
         let xml = reply_xml(&reply)?;
