@@ -185,7 +185,7 @@ impl JsonRows {
             .enumerate()
             .map(|(i, (name, ty))| {
                 if self.sqlite {
-                    format!("j.value ->> {i} AS {name}")
+                    format!("j.v ->> {i} AS {name}")
                 } else if *ty == "text" {
                     format!("j ->> {i} AS {name}")
                 } else {
@@ -193,8 +193,11 @@ impl JsonRows {
                 }
             })
             .collect();
+        // SQLite's `json_each` gives each row as JSON text, which every `->>` would parse
+        // again. Each row is converted to JSONB once instead; `OFFSET 0` keeps the query
+        // planner from flattening the subquery (which would repeat the conversion per column).
         let from = if self.sqlite {
-            format!("json_each(${param}) AS j")
+            format!("(SELECT jsonb(value) AS v FROM json_each(${param}) LIMIT -1 OFFSET 0) AS j")
         } else {
             format!("jsonb_array_elements(${param}::jsonb) AS j")
         };
