@@ -133,6 +133,7 @@ story!(
     accounts_are_validated_and_secrets_sealed,
     url_verification_echoes_only_signed_requests,
     follow_lands_on_the_profile_with_an_encrypted_welcome,
+    a_changed_welcome_reaches_the_next_follow,
     retries_are_answered_once,
     hostile_callbacks_are_refused_and_counted,
     plain_requests_to_a_safe_account_are_refused,
@@ -388,6 +389,37 @@ async fn follow_lands_on_the_profile_with_an_encrypted_welcome(backend: Backend)
             .map(|h| h.action.as_str())
             .collect::<Vec<_>>(),
         ["unfollow", "follow"]
+    );
+    f.app.stop().await;
+}
+
+/// The account is cached per node for its callbacks; its welcome text is not.
+async fn a_changed_welcome_reaches_the_next_follow(backend: Backend) {
+    let f = fixture(backend, "safe").await;
+    let t = f.now();
+    let (s, body) = f.post_safe(&event_xml("subscribe", "", t), APP_ID).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(f.decrypt_reply(&body).contains("欢迎关注小满咖啡 ☕"));
+    let (s, _) = f
+        .post_safe(&event_xml("unsubscribe", "", t + 1), APP_ID)
+        .await;
+    assert_eq!(s, 200);
+
+    let tenant = tenant_of(&f);
+    let mut tx = f.app.state.store.begin().await.unwrap();
+    siyu_store::wechat_accounts::set_welcome(&mut tx, &tenant, &f.account, Some("冬季新品上市"), t)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (s, body) = f
+        .post_safe(&event_xml("subscribe", "", t + 2), APP_ID)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let reply = f.decrypt_reply(&body);
+    assert!(
+        reply.contains("冬季新品上市") && !reply.contains("小满咖啡"),
+        "{reply}"
     );
     f.app.stop().await;
 }
