@@ -86,24 +86,22 @@ pub(super) async fn record(
         })
         .collect();
     let customers = crate::identity::wechat_fans(state, tx, tenant, &fans, now).await?;
-    // The welcome, tags and voucher of each channel followed through, read once a batch.
+    // Read once a batch, in its transaction: the welcome, tags and voucher of each channel
+    // followed through, and each account's own welcome (which may have changed since the
+    // account was cached).
     let mut channels: HashMap<(&str, &str), Option<siyu_store::channels::Welcome>> = HashMap::new();
-    for (w, a) in works.iter().zip(&actions) {
-        if let FanAction::Follow(Some(scene)) = *a {
-            let key = (w.account.id.as_str(), scene);
-            if let std::collections::hash_map::Entry::Vacant(slot) = channels.entry(key) {
-                slot.insert(siyu_store::channels::welcome_for_scene(tx, key.0, scene).await?);
-            }
-        }
-    }
-    // The account's own welcome, read in the transaction: it may have changed since the
-    // account was cached.
     let mut welcomes: HashMap<&str, Option<String>> = HashMap::new();
     for (w, a) in works.iter().zip(&actions) {
-        if let FanAction::Follow(_) = *a {
-            let id = w.account.id.as_str();
-            if let std::collections::hash_map::Entry::Vacant(slot) = welcomes.entry(id) {
-                slot.insert(siyu_store::wechat_accounts::welcome_text(tx, id).await?);
+        let FanAction::Follow(scene) = *a else {
+            continue;
+        };
+        let id = w.account.id.as_str();
+        if let std::collections::hash_map::Entry::Vacant(slot) = welcomes.entry(id) {
+            slot.insert(siyu_store::wechat_accounts::welcome_text(tx, id).await?);
+        }
+        if let Some(scene) = scene {
+            if let std::collections::hash_map::Entry::Vacant(slot) = channels.entry((id, scene)) {
+                slot.insert(siyu_store::channels::welcome_for_scene(tx, id, scene).await?);
             }
         }
     }
