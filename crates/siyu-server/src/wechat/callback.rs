@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use siyu_wechat::{CallbackQuery, Event, WechatError};
+use siyu_wechat::{CallbackQuery, WechatError};
 
 use crate::error::{ApiError, WechatRejection};
 use crate::state::AppState;
@@ -85,11 +85,10 @@ pub(super) async fn receive(
     // Follows, unfollows and scans need only what never changes of the account (the welcome
     // text is read in their transaction). Anything else may consult the auto-replies, whose
     // version is read afresh.
-    let a = match inbound.message.event() {
-        Some(Event::Subscribe { .. } | Event::Unsubscribe | Event::Scan { .. }) => {
-            cached.account.clone()
-        }
-        _ => Arc::new(account(&state, &id).await?),
+    let a = if super::effects::is_fan_event(&inbound.message) {
+        cached.account.clone()
+    } else {
+        Arc::new(account(&state, &id).await?)
     };
     let reply = super::effects::apply(&state, &a, &inbound).await?;
     let body = cb.seal(&inbound.reply, &reply).map_err(|e| {

@@ -23,6 +23,15 @@ fn is_job_report(e: &Event) -> bool {
     )
 }
 
+/// A follow, unfollow or scan: it decides nothing before its transaction, and needs nothing of
+/// its account that can change (the welcome text is read in the transaction).
+pub(super) fn is_fan_event(m: &Message) -> bool {
+    matches!(
+        m.event(),
+        Some(Event::Subscribe { .. } | Event::Unsubscribe | Event::Scan { .. })
+    )
+}
+
 /// The text worth showing in the conversation.
 pub(super) fn content(m: &Message) -> Option<String> {
     match &m.kind {
@@ -172,11 +181,7 @@ pub(super) async fn apply(
     let key = m.dedupe_key();
     // A repeated delivery gets the first one's reply without deciding anything again. Follows,
     // unfollows and scans decide nothing before their transaction, which finds a repeat itself.
-    let decides = !matches!(
-        m.event(),
-        Some(Event::Subscribe { .. } | Event::Unsubscribe | Event::Scan { .. })
-    );
-    if decides {
+    if !is_fan_event(m) {
         if let Some(earlier) = inbound::earlier_reply(&state.store, &a.id, &key).await? {
             metrics::counter!("siyu_wechat_callbacks_total", "outcome" => "duplicate").increment(1);
             return Ok(stored_reply(earlier));
