@@ -20,13 +20,13 @@ use crate::console::templates::Templates;
 use crate::crypto::Keys;
 use crate::error::ApiError;
 use crate::jobs::{self, Registry, WorkerOptions};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 /// The shared state for a command that works on the database directly, without serving
 /// (`siyu import`): the same keys, graphs and clock a server would use.
 pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildError> {
     let keys = Keys::from_secret(&config.secret_key);
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
         store,
         identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
@@ -37,7 +37,7 @@ pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildErro
         templates: Arc::new(Templates::load()?),
         responders: Arc::default(),
         callback_accounts: Arc::default(),
-    })
+    }))
 }
 
 /// Why the server could not start.
@@ -132,7 +132,7 @@ impl Application {
             config.listen = addr;
         }
         let keys = Keys::from_secret(&config.secret_key);
-        let state = AppState {
+        let state = AppState::new(Shared {
             callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
             store,
             identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
@@ -143,7 +143,7 @@ impl Application {
             templates: Arc::new(Templates::load()?),
             responders: Arc::default(),
             callback_accounts: Arc::default(),
-        };
+        });
         let router = router(state.clone());
         Ok(Application {
             listener,
