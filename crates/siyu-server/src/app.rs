@@ -25,6 +25,11 @@ use crate::state::{AppState, Shared};
 /// The shared state for a command that works on the database directly, without serving
 /// (`siyu import`): the same keys, graphs and clock a server would use.
 pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildError> {
+    state(store, config, Arc::new(SystemClock))
+}
+
+/// The state of a node on `store`, with empty caches.
+fn state(store: Store, config: Config, clock: Arc<dyn Clock>) -> Result<AppState, BuildError> {
     let keys = Keys::from_secret(&config.secret_key);
     Ok(AppState::new(Shared {
         callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
@@ -33,7 +38,7 @@ pub fn offline_state(store: Store, config: Config) -> Result<AppState, BuildErro
         audiences: Arc::new(crate::audience::Audiences::new()),
         keys,
         config: Arc::new(config),
-        clock: Arc::new(siyu_domain::SystemClock),
+        clock,
         templates: Arc::new(Templates::load()?),
         responders: Arc::default(),
         callback_accounts: Arc::default(),
@@ -131,19 +136,7 @@ impl Application {
         if let Ok(addr) = listener.local_addr() {
             config.listen = addr;
         }
-        let keys = Keys::from_secret(&config.secret_key);
-        let state = AppState::new(Shared {
-            callbacks: Arc::new(crate::wechat::group::GroupCommit::for_store(&store)),
-            store,
-            identities: Arc::new(crate::identity::Graphs::new(keys.clone())),
-            audiences: Arc::new(crate::audience::Audiences::new()),
-            keys,
-            config: Arc::new(config),
-            clock: opts.clock,
-            templates: Arc::new(Templates::load()?),
-            responders: Arc::default(),
-            callback_accounts: Arc::default(),
-        });
+        let state = state(store, config, opts.clock)?;
         let router = router(state.clone());
         Ok(Application {
             listener,

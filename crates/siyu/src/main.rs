@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use siyu_server::app::{open_store, shutdown_signal};
 use siyu_server::{Application, BuildOptions, Config};
 
-/// mimalloc rather than the system allocator: a callback's buffers are allocated on one thread
+/// jemalloc rather than the system allocator: a callback's buffers are allocated on one thread
 /// and freed on another (the runtime's workers, SQLite's threads), which glibc's arenas pay for
 /// in lock contention (see docs/BENCHMARKS.md, `siyu bench channels`).
 #[global_allocator]
